@@ -1,0 +1,1 @@
+"""The engines: record store, formulas, validation, numbering, history. No Flask here."""

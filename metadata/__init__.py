@@ -1,0 +1,1 @@
+"""The metadata language: schemas, pack loading, overlays, semantic checks, compiled model."""

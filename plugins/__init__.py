@@ -1,0 +1,1 @@
+"""Plugin interface (pluggy hook specifications) and built-in plugins."""

@@ -1,0 +1,1 @@
+"""Metadata packs shipped with Danbao (data only)."""

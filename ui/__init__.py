@@ -1,0 +1,1 @@
+"""The Flask application and the command line, on top of everything else."""
