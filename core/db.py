@@ -1,0 +1,161 @@
+"""Database: the generic record tables, engine creation, and per-field expression indexes.
+
+Records are JSON documents in one table (no DDL when metadata changes); fields that are filtered,
+sorted or unique get expression indexes, created when metadata is installed. Child-table rows are
+mirrored into `record_rows` so they can be filtered and summed in SQL.
+"""
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint, create_engine, event, text)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+
+ENV_URL = "DANBAO_DATABASE_URL"
+Doc = JSON().with_variant(JSONB(), "postgresql")
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrement needs INTEGER
+
+schema = MetaData()
+
+records = Table(
+    "records", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entity", String(63), nullable=False),
+    Column("data", Doc, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("meta_version", Integer),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(100)),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(100)),
+    Index("ix_records_entity_id", "entity", "deleted", "id"),
+)
+
+record_rows = Table(
+    "record_rows", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", Id, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("entity", String(63), nullable=False),
+    Column("field", String(63), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("data", Doc, nullable=False),
+    Index("ix_record_rows_record", "record_id", "field"),
+    Index("ix_record_rows_entity_field", "entity", "field"),
+)
+
+history = Table(
+    "history", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entity", String(63), nullable=False),
+    Column("record_id", Id, nullable=False),
+    Column("action", String(20), nullable=False),        # create | update | delete | purge
+    Column("actor", String(100)),
+    Column("at", DateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changes", Doc, nullable=False),               # {field: [before, after]} / snapshot
+    Index("ix_history_record", "entity", "record_id", "id"),
+)
+
+sequences = Table(
+    "sequences", schema,
+    Column("name", String(200), primary_key=True),       # entity:field:period
+    Column("value", BigInteger, nullable=False),
+)
+
+meta_versions = Table(
+    "meta_versions", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False),
+    Column("packs", Doc, nullable=False),                 # [{name, version, label, files: {path: text}}]
+    Column("installed_at", DateTime, nullable=False),
+    Column("installed_by", String(100)),
+    Column("indexes", Doc, nullable=False),               # names of the expression indexes it made
+)
+
+users = Table(
+    "users", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(300)),
+    Column("roles", Doc, nullable=False),
+    Column("department", String(63)),
+    Column("manager_id", Id),
+    Column("active", Boolean, nullable=False, default=True),
+    UniqueConstraint("username", name="uq_users_username"),
+)
+
+
+def _loads(s):
+    return json.loads(s, parse_float=Decimal) if isinstance(s, (str, bytes)) else s
+
+
+def _dumps(obj):
+    return json.dumps(obj, ensure_ascii=False, default=_default, separators=(",", ":"))
+
+
+def _default(o):
+    if isinstance(o, Decimal):
+        return str(o)
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    raise TypeError(f"cannot store {type(o).__name__} as JSON")
+
+
+def default_url(instance: str | Path = "instance") -> str:
+    url = os.environ.get(ENV_URL)
+    if url:
+        return url
+    Path(instance).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance).resolve() / 'danbao.sqlite'}"
+
+
+def make_engine(url: str | None = None, **kw) -> Engine:
+    url = url or default_url()
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite"):
+        kw.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, json_serializer=_dumps, json_deserializer=_loads, **kw)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # Writes take the lock up front (BEGIN IMMEDIATE): concurrent writers queue instead of
+            # failing with 'database is locked' half-way through a transaction.
+            write = conn.get_execution_options().get("danbao_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    schema.create_all(engine)
+
+
+def drop_schema(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for name in _expression_indexes(conn):
+            conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
+    schema.drop_all(engine)
+
+
+def _expression_indexes(conn) -> list[str]:
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'fx\\_%' ESCAPE '\\'"))
+    else:
+        rows = conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'fx\\_%'"))
+    return [r[0] for r in rows]
