@@ -1,0 +1,142 @@
+import random
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core import sampledata
+from core.checksums import (
+    id_number_birth_date, id_number_gender, id_number_problem, phone_problem, uscc_problem,
+)
+from core.fieldtypes import BUILTIN_TYPES
+
+TODAY = date(2024, 6, 1)
+
+PERSON_TYPES = {
+    "name": "text", "gender": "choice", "birth_date": "date", "id_number": "id_number",
+    "mobile": "phone", "education": "choice", "marital_status": "choice", "region": "region",
+    "address": "text",
+}
+ENTERPRISE_TYPES = {
+    "name": "text", "uscc": "uscc", "company_type": "choice", "legal_rep": "text",
+    "legal_rep_id_number": "id_number", "registered_capital": "money", "established_on": "date",
+    "industry": "industry", "region": "region", "address": "text", "phone": "phone",
+    "employees": "integer", "annual_revenue": "money",
+}
+BANK_TYPES = {
+    "name": "text", "bank": "choice", "region": "region", "uscc": "uscc", "contact": "text",
+    "contact_mobile": "phone", "credit_line": "money", "risk_share": "percent",
+    "deposit_ratio": "percent", "account_number": "text",
+}
+
+
+def assert_parses_to_itself(record, types):
+    assert set(record) == set(types)
+    for key, type_name in types.items():
+        value = record[key]
+        assert value is not None, key
+        assert BUILTIN_TYPES[type_name].parse(value, None) == value, key
+
+
+def test_same_seed_same_data():
+    def batch(seed):
+        rng = random.Random(seed)
+        return ([sampledata.person(rng, TODAY) for _ in range(20)]
+                + [sampledata.enterprise(rng, TODAY) for _ in range(20)]
+                + [sampledata.bank(rng) for _ in range(5)])
+    assert batch(7) == batch(7)
+    assert batch(7) != batch(8)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_people_are_consistent(seed):
+    rng = random.Random(seed)
+    for _ in range(200):
+        p = sampledata.person(rng, TODAY)
+        assert_parses_to_itself(p, PERSON_TYPES)
+        assert id_number_problem(p["id_number"], today=TODAY) is None
+        assert p["id_number"][:6] == p["region"]
+        assert id_number_birth_date(p["id_number"]) == p["birth_date"]
+        assert id_number_gender(p["id_number"]) == p["gender"]
+        assert 20 <= (TODAY - p["birth_date"]).days / 365.25 <= 65.1
+        assert re.fullmatch(r"1[3-9]\d{9}", p["mobile"])
+        assert re.fullmatch(r"[\u4e00-\u9fff]{2,4}", p["name"])
+        assert p["education"] in sampledata.EDUCATION
+        assert p["marital_status"] in sampledata.MARITAL_STATUS
+        province, city, district = sampledata.REGIONS[p["region"]][:3]
+        assert p["address"].startswith(province + city + district)
+
+
+def test_person_options():
+    rng = random.Random(1)
+    p = sampledata.person(rng, TODAY, region="330106", gender="female")
+    assert p["region"] == "330106" and p["id_number"].startswith("330106")
+    assert p["gender"] == "female" and int(p["id_number"][16]) % 2 == 0
+    with pytest.raises(ValueError):
+        sampledata.person(rng, TODAY, region="999999")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_enterprises_are_consistent(seed):
+    rng = random.Random(seed)
+    for _ in range(200):
+        e = sampledata.enterprise(rng, TODAY)
+        assert_parses_to_itself(e, ENTERPRISE_TYPES)
+        assert uscc_problem(e["uscc"]) is None
+        assert e["uscc"][:2] == "91" and e["uscc"][2:8] == e["region"]
+        assert id_number_problem(e["legal_rep_id_number"], today=TODAY) is None
+        assert e["industry"] in sampledata.INDUSTRIES
+        assert e["region"] in sampledata.REGIONS
+        city = sampledata.REGIONS[e["region"]][3]
+        assert e["name"].startswith(city)
+        assert e["name"].endswith("公司")
+        assert any(word in e["name"] for word in sampledata.INDUSTRIES[e["industry"]][1])
+        assert e["registered_capital"] % 10_000 == 0 and e["registered_capital"] > 0
+        assert e["annual_revenue"].as_tuple().exponent == -2 and e["annual_revenue"] > 0
+        assert date(1993, 1, 1) <= e["established_on"] < TODAY
+        assert 5 <= e["employees"] <= 3000
+        assert phone_problem(e["phone"]) is None
+        assert e["phone"].startswith(sampledata.REGIONS[e["region"]][4] + "-")
+
+
+def test_enterprise_example_shape():
+    rng = random.Random(3)
+    e = sampledata.enterprise(rng, TODAY, region="330106", industry="C34")
+    assert e["name"].startswith("杭州")
+    assert re.fullmatch(r"杭州[\u4e00-\u9fff]{2}(机械制造|机械|泵阀)(有限公司|有限责任公司|股份有限公司)",
+                        e["name"])
+    assert e["industry"] == "C34" and e["region"] == "330106"
+    assert isinstance(e["registered_capital"], Decimal)
+
+
+def test_code_lists_look_like_the_standards():
+    for code, (province, city, district, short, area) in sampledata.REGIONS.items():
+        assert re.fullmatch(r"[1-6]\d{5}", code) and code[4:] != "00"
+        assert province.endswith(("省", "市")) and district.endswith("区")
+        assert re.fullmatch(r"0\d{2,3}", area)
+    for code in sampledata.INDUSTRIES:
+        assert re.fullmatch(r"[A-T]\d{2}", code)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_banks(seed):
+    rng = random.Random(seed)
+    for _ in range(50):
+        b = sampledata.bank(rng)
+        assert_parses_to_itself(b, BANK_TYPES)
+        assert b["name"].startswith(sampledata.BANKS[b["bank"]][1]) and b["name"].endswith("支行")
+        assert uscc_problem(b["uscc"]) is None
+        assert Decimal(0) <= b["risk_share"] <= 30 and Decimal(0) <= b["deposit_ratio"] <= 20
+        assert re.fullmatch(r"[1-9]\d{18}", b["account_number"])
+
+
+def test_generated_values_are_varied():
+    rng = random.Random(0)
+    people = [sampledata.person(rng, TODAY) for _ in range(300)]
+    assert len({p["id_number"] for p in people}) == 300
+    assert len({p["name"][0] for p in people}) > 20
+    assert {p["gender"] for p in people} == {"male", "female"}
+    firms = [sampledata.enterprise(rng, TODAY) for _ in range(300)]
+    assert len({f["uscc"] for f in firms}) == 300
+    assert len({f["industry"] for f in firms}) > 10
