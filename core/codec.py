@@ -3,36 +3,36 @@ from __future__ import annotations
 
 from metadata.model import Entity, Field
 
-from .fieldtypes import field_type
+from .registry import EMPTY, Registry
 
 
-def _dump_value(f: Field, value):
+def _dump_value(f: Field, value, types: Registry):
     if value is None:
         return None
     if f.is_table:
-        return [{c.name: _dump_value(c, row.get(c.name)) for c in f.fields if row.get(c.name) is not None}
+        return [{c.name: _dump_value(c, row.get(c.name), types) for c in f.fields if row.get(c.name) is not None}
                 for row in value]
-    return field_type(f.type).dump(value, f)
+    return types.type(f.type).dump(value, f)
 
 
-def _load_value(f: Field, stored):
+def _load_value(f: Field, stored, types: Registry):
     if stored is None:
         return None
     if f.is_table:
-        return [{c.name: _load_value(c, row.get(c.name)) for c in f.fields} for row in stored]
-    return field_type(f.type).load(stored, f)
+        return [{c.name: _load_value(c, row.get(c.name), types) for c in f.fields} for row in stored]
+    return types.type(f.type).load(stored, f)
 
 
-def encode(entity: Entity, values: dict, keep: dict | None = None) -> dict:
+def encode(entity: Entity, values: dict, keep: dict | None = None, types: Registry = EMPTY) -> dict:
     """The document to store. `keep` (the stored document) carries data of fields that are no longer
     in the model (removed by an overlay): it stays until an explicit purge."""
     doc = {k: v for k, v in (keep or {}).items() if not entity.has(k)}
     for f in entity.fields:
-        v = _dump_value(f, values.get(f.name))
+        v = _dump_value(f, values.get(f.name), types)
         if v is not None and v != []:
             doc[f.name] = v
     return doc
 
 
-def decode(entity: Entity, doc: dict) -> dict:
-    return {f.name: _load_value(f, doc.get(f.name)) for f in entity.fields}
+def decode(entity: Entity, doc: dict, types: Registry = EMPTY) -> dict:
+    return {f.name: _load_value(f, doc.get(f.name), types) for f in entity.fields}

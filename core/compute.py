@@ -8,6 +8,7 @@ from metadata.model import Entity, Field, Metadata, text_of
 
 from .errors import msg
 from .fieldtypes import FieldValueError, field_type
+from .registry import Registry
 from .formula import FormulaError, compile_formula
 
 _child_order: dict[int, tuple[Field, ...]] = {}
@@ -59,8 +60,9 @@ def child_order(table: Field) -> tuple[Field, ...]:
 class Evaluator:
     """Evaluates an entity's formulas over one record's values, collecting errors by field path."""
 
-    def __init__(self, entity: Entity, functions, today, errors: dict):
+    def __init__(self, entity: Entity, functions, today, errors: dict, types: Registry):
         self.entity, self.functions, self.today, self.errors = entity, functions, today, errors
+        self.types = types
 
     def run(self, text: str, env, path: str, label) -> Any:
         try:
@@ -109,7 +111,7 @@ class Evaluator:
 
     def _coerce_input(self, f: Field, value):
         try:
-            return field_type(f.type).parse(value, f) if not is_blank(value) else None
+            return self.types.type(f.type).parse(value, f) if not is_blank(value) else None
         except FieldValueError as e:
             self.errors.setdefault(f.name, []).append(e.message)
             return None

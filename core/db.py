@@ -148,12 +148,12 @@ def create_schema(engine: Engine) -> None:
 
 def drop_schema(engine: Engine) -> None:
     with engine.begin() as conn:
-        for name in _expression_indexes(conn):
+        for name in expression_indexes(conn):
             conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
     schema.drop_all(engine)
 
 
-def _expression_indexes(conn) -> list[str]:
+def expression_indexes(conn) -> list[str]:
     if conn.dialect.name == "sqlite":
         rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'fx\\_%' ESCAPE '\\'"))
     else:

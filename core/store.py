@@ -25,6 +25,7 @@ from .compute import functions_for
 from .db import history, record_rows, records, users
 from .errors import ConflictError, NotFound, PermissionDenied, ValidationError, msg
 from .history import diff
+from .registry import EMPTY, Registry
 from .numbering import next_number
 from .sqlexpr import value_expr
 from .validate import prepare
@@ -66,9 +67,10 @@ class Record:
 
 class Store:
     def __init__(self, engine: Engine, meta: Metadata, *, clock: Clock | None = None,
-                 functions: Mapping[str, Any] | None = None, meta_version: int | None = None):
+                 registry: Registry = EMPTY, meta_version: int | None = None):
         self.engine, self.meta, self.clock = engine, meta, clock or Clock()
-        self.functions = functions_for(meta, functions)
+        self.types = registry
+        self.functions = functions_for(meta, registry.functions)
         self.meta_version = meta_version
         self.dialect = engine.dialect.name
 
@@ -111,12 +113,12 @@ class Store:
         with self._tx(conn) as c:
             p = prepare(self.meta, entity, data, None, functions=self.functions, today=now.date(),
                         exists=lambda target, ids: self._existing(c, target, ids), trusted=actor.system,
-                        system=system)
+                        system=system, types=self.types)
             values = p.values
             if entity.numbering and not values.get(entity.numbering.field):
                 values[entity.numbering.field] = next_number(c, entity.name, entity.numbering.field,
                                                              entity.numbering.pattern, now)
-            doc = encode(entity, values)
+            doc = encode(entity, values, types=self.types)
             self._check_unique(c, entity, doc, None)
             with self._unique_errors(c, entity):
                 rid = c.execute(insert(records).values(
@@ -126,7 +128,7 @@ class Store:
             self._write_rows(c, entity, rid, doc, None)
             c.execute(insert(history).values(entity=entity.name, record_id=rid, action="create",
                                              actor=actor.username, at=now, version=1, changes=doc))
-        return Record(rid, entity.name, decode(entity, doc), 1, now, actor.username, now, actor.username,
+        return Record(rid, entity.name, decode(entity, doc, self.types), 1, now, actor.username, now, actor.username,
                       self.meta_version, p.cleared)
 
     def update(self, entity_name: str, record_id: int, data: Mapping[str, Any], *, version: int,
@@ -141,10 +143,10 @@ class Store:
             old_doc = row.data
             system = {"id": row.id, "created_at": row.created_at, "created_by": row.created_by,
                       "updated_at": now, "updated_by": actor.username}
-            p = prepare(self.meta, entity, data, decode(entity, old_doc), functions=self.functions,
+            p = prepare(self.meta, entity, data, decode(entity, old_doc, self.types), functions=self.functions,
                         today=now.date(), exists=lambda target, ids: self._existing(c, target, ids),
-                        trusted=actor.system, system=system)
-            doc = encode(entity, p.values, keep=old_doc)
+                        trusted=actor.system, system=system, types=self.types)
+            doc = encode(entity, p.values, keep=old_doc, types=self.types)
             changes = diff(old_doc, doc)
             if not changes:
                 return self._record(row, entity)
@@ -159,7 +161,7 @@ class Store:
             self._write_rows(c, entity, record_id, doc, old_doc)
             c.execute(insert(history).values(entity=entity.name, record_id=record_id, action="update",
                                              actor=actor.username, at=now, version=version + 1, changes=changes))
-        rec = Record(record_id, entity.name, decode(entity, doc), version + 1, row.created_at, row.created_by,
+        rec = Record(record_id, entity.name, decode(entity, doc, self.types), version + 1, row.created_at, row.created_by,
                      now, actor.username, self.meta_version, p.cleared)
         return rec
 
@@ -203,7 +205,7 @@ class Store:
         return row
 
     def _record(self, row, entity: Entity) -> Record:
-        return Record(row.id, row.entity, decode(entity, row.data), row.version, row.created_at, row.created_by,
+        return Record(row.id, row.entity, decode(entity, row.data, self.types), row.version, row.created_at, row.created_by,
                       row.updated_at, row.updated_by, row.meta_version)
 
     def _conflict(self, c, entity: str, record_id: int, version: int, current: int | None) -> ConflictError:

@@ -13,7 +13,8 @@ from metadata.model import Entity, Field, Metadata
 
 from .compute import Evaluator, is_blank
 from .errors import ValidationError, msg
-from .fieldtypes import FieldValueError, field_type
+from .fieldtypes import FieldValueError
+from .registry import EMPTY, Registry
 
 Exists = Callable[[str, set[int]], set[int]]  # (entity or "user", ids) -> the ids that exist
 
@@ -25,9 +26,10 @@ class Prepared:
 
 
 def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existing: dict | None, *,
-            functions, today, exists: Exists, trusted: bool = False, system: Mapping | None = None) -> Prepared:
+            functions, today, exists: Exists, trusted: bool = False, system: Mapping | None = None,
+            types: Registry = EMPTY) -> Prepared:
     errors: dict[str, list] = {}
-    ev = Evaluator(entity, functions, today, errors)
+    ev = Evaluator(entity, functions, today, errors, types)
     values = {k: _copy(v) for k, v in (existing or {}).items() if entity.has(k)}
     given = set()
     for name, raw in incoming.items():
@@ -44,7 +46,7 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
             if existing is not None or not is_blank(raw):
                 errors.setdefault(name, []).append(msg("该字段只读", "this field is read-only"))
             continue
-        values[name] = _parse_table(f, raw, errors) if f.is_table else _parse(f, raw, name, errors)
+        values[name] = _parse_table(f, raw, errors, types) if f.is_table else _parse(f, raw, name, errors, types)
         given.add(name)
     env = {**(system or {}), **values}
     if existing is None:
@@ -81,9 +83,9 @@ def _copy(v):
     return v
 
 
-def _parse(f: Field, raw, path: str, errors: dict):
+def _parse(f: Field, raw, path: str, errors: dict, types: Registry):
     try:
-        return field_type(f.type).parse(raw, f)
+        return types.type(f.type).parse(raw, f)
     except FieldValueError as e:
         errors.setdefault(path, []).append(e.message)
     except KeyError:
@@ -91,7 +93,7 @@ def _parse(f: Field, raw, path: str, errors: dict):
     return None
 
 
-def _parse_table(f: Field, raw, errors: dict) -> list[dict]:
+def _parse_table(f: Field, raw, errors: dict, types: Registry) -> list[dict]:
     if is_blank(raw):
         return []
     if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
@@ -108,7 +110,7 @@ def _parse_table(f: Field, raw, errors: dict) -> list[dict]:
                 errors.setdefault(f"{f.name}.{i}.{name}", []).append(
                     msg(f"字段 {name} 不存在", f"field '{name}' does not exist"))
             elif not child.is_computed:
-                row[name] = _parse(child, value, f"{f.name}.{i}.{name}", errors)
+                row[name] = _parse(child, value, f"{f.name}.{i}.{name}", errors, types)
         rows.append(row)
     return rows
 
@@ -139,6 +141,8 @@ def _check_field(ev: Evaluator, meta: Metadata, f: Field, value, path: str, env,
         errors.setdefault(path, []).append(msg(zh, en))
 
     if f.visible_if and not ev.condition(f.visible_if, env, path, f.label, True):
+        return
+    if path in errors:  # the input could not be read; "required" would only repeat that
         return
     if is_blank(value):
         if f.required or ev.condition(f.required_if, env, path, f.label, False):

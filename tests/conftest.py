@@ -1,0 +1,65 @@
+"""Shared fixtures. Database tests run on SQLite always and on PostgreSQL when
+DANBAO_TEST_POSTGRES_URL is set (`.ci/run` sets it and fails if those tests were skipped)."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from core.clock import FixedClock
+from core.db import create_schema, drop_schema, make_engine
+from metadata.loader import load_packs
+from metadata.source import PackSource, read_pack_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seed"
+PACKS = Path(__file__).parent / "packs"
+PG_URL = os.environ.get("DANBAO_TEST_POSTGRES_URL")
+
+
+def backends():
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=backends())
+def engine(request, tmp_path):
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL: set DANBAO_TEST_POSTGRES_URL")
+        eng = make_engine(PG_URL)
+        drop_schema(eng)
+    else:
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+    create_schema(eng)
+    yield eng
+    if request.param == "postgresql":
+        drop_schema(eng)
+    eng.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(datetime(2026, 3, 15, 9, 30))
+
+
+def pack(label: str, files: dict[str, str]) -> PackSource:
+    """A pack from inline YAML texts (test helper)."""
+    return PackSource(label, files)
+
+
+@pytest.fixture(scope="session")
+def standard():
+    return read_pack_dir(SEED / "standard")
+
+
+@pytest.fixture(scope="session")
+def acme():
+    return read_pack_dir(SEED / "acme")
+
+
+@pytest.fixture(scope="session")
+def shop_meta():
+    """The small test pack used by store tests (tests/packs/shop)."""
+    return load_packs([read_pack_dir(PACKS / "shop")])
