@@ -27,6 +27,8 @@ def backends():
 def engine(request, tmp_path):
     if request.param == "postgresql":
         if not PG_URL:
+            if os.environ.get("DANBAO_REQUIRE_POSTGRES"):
+                pytest.fail("DANBAO_REQUIRE_POSTGRES is set but DANBAO_TEST_POSTGRES_URL is not")
             pytest.skip("PostgreSQL: set DANBAO_TEST_POSTGRES_URL")
         eng = make_engine(PG_URL)
         drop_schema(eng)
