@@ -7,7 +7,7 @@ from .doc import Doc
 from .errors import Problem
 from .yamlsource import line_of
 from .kinds import Context, Kind, register_kind
-from .labels import label
+from .labels import label, overlay_value
 from .model import CodeItem, CodeList
 
 
@@ -31,7 +31,7 @@ def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Contex
     doc.data["items"] = list(by_code.values())   # keep flat from here on
     for key in ("label", "description"):
         if key in data:
-            doc.data[key] = data[key]
+            doc.data[key] = overlay_value(key, doc.data.get(key), data[key])
             ctx.touch(doc, (key,), pack, file, lines.get((key,)))
     for i, item in enumerate(_flatten(data.get("add_items", []))):
         code = item["code"]
@@ -52,7 +52,7 @@ def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Contex
                                                  f"change_items.{code}", f"no code '{code}' in '{doc.name}'"))
             continue
         for prop, value in change.items():
-            by_code[code][prop] = value
+            by_code[code][prop] = overlay_value(prop, by_code[code].get(prop), value)
             ctx.touch(doc, ("items", code, prop), pack, file, lines.get(("change_items", code, prop)))
     for i, code in enumerate(data.get("hide_items", [])):
         code = str(code)

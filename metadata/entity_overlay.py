@@ -4,6 +4,7 @@ from __future__ import annotations
 from .doc import Doc
 from .errors import Problem
 from .kinds import Context
+from .labels import overlay_value
 from .yamlsource import line_of
 
 TOP_LEVEL = ("label", "description", "title_field", "search_fields", "list_columns", "numbering",
@@ -35,7 +36,7 @@ def apply(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context)
     fields = doc.data.setdefault("fields", [])
     for key in TOP_LEVEL:
         if key in data:
-            doc.data[key] = data[key]
+            doc.data[key] = overlay_value(key, doc.data.get(key), data[key])
             doc.locs[(key,)] = (file, lines.get((key,)))
             ctx.touch(doc, (key,), pack, file, lines.get((key,)))
     for i, spec in enumerate(data.get("add_fields", [])):
@@ -67,7 +68,7 @@ def apply(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context)
             bad(("change_fields", dotted), f"no field '{dotted}' in '{doc.name}'")
             continue
         for prop, value in change.items():
-            target[prop] = value
+            target[prop] = overlay_value(prop, target.get(prop), value)
             path = _fpath(dotted) + (prop,)
             doc.locs[path] = (file, lines.get(("change_fields", dotted, prop)))
             ctx.touch(doc, path, pack, file, lines.get(("change_fields", dotted, prop)))

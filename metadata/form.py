@@ -4,7 +4,7 @@ from __future__ import annotations
 from .doc import Doc
 from .errors import Problem
 from .kinds import Context, Kind, register_kind
-from .labels import label
+from .labels import label, overlay_value
 from .model import Form, Section, Tab
 from .yamlsource import line_of
 
@@ -28,7 +28,7 @@ def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Contex
 
     tabs = _tabs(doc.data)
     if "label" in data:
-        doc.data["label"] = data["label"]
+        doc.data["label"] = overlay_value("label", doc.data.get("label"), data["label"])
         ctx.touch(doc, ("label",), pack, file, lines.get(("label",)))
     for i, tab in enumerate(data.get("add_tabs", [])):
         if any(t["name"] == tab["name"] for t in tabs):

@@ -11,3 +11,14 @@ def label(value, default: str | None = None):
     if isinstance(value, str):
         return MappingProxyType({"zh": value})
     return MappingProxyType(dict(value))
+
+
+LABEL_KEYS = {"label", "title", "description", "help", "placeholder", "message", "pattern_message"}
+
+
+def overlay_value(key: str, old, new):
+    """An overlay's new value for `key`: labels merge per locale ({zh: …} keeps the old en)."""
+    if key in LABEL_KEYS and isinstance(new, dict):
+        base = {"zh": old} if isinstance(old, str) else dict(old or {})
+        return {**base, **new}
+    return new

@@ -40,8 +40,7 @@ def load_packs(sources: list[PackSource], *, field_types: dict[str, str] | None 
     for name in order:
         source, manifest = manifests[name]
         _merge_pack(source, name, ctx)
-    if problems:  # compiling a broken merge would only repeat the same problems
-        raise MetadataError(problems)
+    # files with schema errors were left out; compile the rest so every problem is reported at once
     for kind in sorted(KINDS.values(), key=lambda k: k.order):
         ctx.compiled[kind.folder] = {}
         for doc_name, doc in sorted(ctx.docs[kind.folder].items()):

@@ -1,10 +1,25 @@
 """Read YAML/JSON text into plain Python data plus a map from key path to line number."""
 from __future__ import annotations
 
+import re
+
 import yaml
 from yaml.constructor import SafeConstructor
 
 Path = tuple  # a key path: ("fields", 3, "pattern")
+
+
+class Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. (In YAML 1.1 `no`, `on`, `y` are booleans, which would
+    turn a field called `no` into False.)"""
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                             list("tTfF"))
 
 
 class SourceError(Exception):
@@ -16,7 +31,7 @@ class SourceError(Exception):
 def load_yaml(text: str) -> tuple[object, dict[Path, int]]:
     """Return (data, lines) where lines maps every key path to its 1-based line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise SourceError(mark.line + 1 if mark else None, f"YAML syntax: {e.problem or e}") from None
