@@ -204,8 +204,8 @@ def compile_entity(doc: Doc, ctx: Context) -> Entity | None:
     order = _order_computed(c, fields, ())
     for key in ("search_fields", "list_columns"):
         for name in data.get(key, []):
-            if name not in by_name and name not in SYSTEM_NAMES:
-                c.report((key,), f"no field '{name}'" + (" (removed by an overlay)" if name in removed else ""))
+            if name not in by_name and name not in SYSTEM_NAMES and name not in removed:
+                c.report((key,), f"no field '{name}'")
     title = data.get("title_field")
     if title and title not in by_name:
         c.report(("title_field",), f"no field '{title}'")
@@ -227,8 +227,12 @@ def compile_entity(doc: Doc, ctx: Context) -> Entity | None:
         numbering = Numbering(n["field"], n["pattern"])
     permissions = MappingProxyType({k: tuple(v) for k, v in (data.get("permissions") or {}).items()})
     return Entity(name=doc.name, label=label(data.get("label"), doc.name), fields=fields,
-                  title_field=title, search_fields=tuple(data.get("search_fields") or ([title] if title else [])),
-                  list_columns=tuple(data.get("list_columns") or [f.name for f in fields if not f.is_table][:6]),
+                  title_field=title,
+                  search_fields=tuple(n for n in data.get("search_fields") or ([title] if title else [])
+                                      if n not in removed),
+                  list_columns=tuple(n for n in data.get("list_columns") or [f.name for f in fields
+                                                                              if not f.is_table][:6]
+                                     if n not in removed),
                   numbering=numbering, permissions=permissions, validations=tuple(validations),
                   removed_fields=tuple(sorted(removed)), computed_order=order, pack=doc.pack,
                   description=label(data.get("description")))

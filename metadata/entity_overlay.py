@@ -36,9 +36,9 @@ def apply(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context)
     fields = doc.data.setdefault("fields", [])
     for key in TOP_LEVEL:
         if key in data:
+            ctx.touch(doc, (key,), pack, file, lines.get((key,)))
             doc.data[key] = overlay_value(key, doc.data.get(key), data[key])
             doc.locs[(key,)] = (file, lines.get((key,)))
-            ctx.touch(doc, (key,), pack, file, lines.get((key,)))
     for i, spec in enumerate(data.get("add_fields", [])):
         spec = dict(spec)
         after = spec.pop("after", None)
@@ -70,8 +70,8 @@ def apply(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context)
         for prop, value in change.items():
             target[prop] = overlay_value(prop, target.get(prop), value)
             path = _fpath(dotted) + (prop,)
-            doc.locs[path] = (file, lines.get(("change_fields", dotted, prop)))
             ctx.touch(doc, path, pack, file, lines.get(("change_fields", dotted, prop)))
+            doc.locs[path] = (file, lines.get(("change_fields", dotted, prop)))
     for i, dotted in enumerate(data.get("hide_fields", [])):
         target = _find(fields, dotted)
         if target is None:

@@ -89,9 +89,10 @@ def compile_form(doc: Doc, ctx: Context) -> Form | None:
         for s in tab["sections"]:
             for name in s["fields"]:
                 path = ("tabs", tab["name"], "sections", s["name"], "fields")
+                if name in entity.removed_fields:
+                    continue  # a field removed by an overlay leaves the layout with it
                 if not entity.has(name):
-                    gone = " (removed by an overlay)" if name in entity.removed_fields else ""
-                    ctx.report(doc, path, f"entity '{entity.name}' has no field '{name}'{gone}")
+                    ctx.report(doc, path, f"entity '{entity.name}' has no field '{name}'")
                 elif name in placed:
                     ctx.report(doc, path, f"field '{name}' is placed twice on the form")
                 placed.add(name)
