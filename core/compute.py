@@ -99,15 +99,17 @@ class Evaluator:
             return default
         return bool(self.run(text, env, path, label))
 
-    def defaults(self, values: dict, given: set[str]) -> None:
-        """Fill defaults of a new record for fields the caller did not give."""
-        for f in self.entity.fields:
+    def defaults(self, env: dict, given: set[str], into: dict | None = None, fields=None) -> None:
+        """Fill defaults for fields the caller did not give (a new record, or a child row's
+        missing keys); formulas see `env`."""
+        into = env if into is None else into
+        for f in fields or self.entity.fields:
             if f.name in given or f.is_computed:
                 continue
             if f.default_formula:
-                values[f.name] = self._coerce_input(f, self.run(f.default_formula, values, f.name, f.label))
+                into[f.name] = self._coerce_input(f, self.run(f.default_formula, env, f.name, f.label))
             elif f.default is not None:
-                values[f.name] = self._coerce_input(f, f.default)
+                into[f.name] = self._coerce_input(f, f.default)
 
     def _coerce_input(self, f: Field, value):
         try:

@@ -14,6 +14,7 @@ from metadata.model import Entity, Field, Metadata
 from .compute import Evaluator, is_blank
 from .errors import ValidationError, msg
 from .fieldtypes import FieldValueError
+from .formula import compile_formula
 from .registry import EMPTY, Registry
 
 Exists = Callable[[str, set[int]], set[int]]  # (entity or "user", ids) -> the ids that exist
@@ -52,6 +53,10 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
     if existing is None:
         ev.defaults(env, given)
         values.update({k: v for k, v in env.items() if entity.has(k)})
+    for name in given:
+        if entity.field(name).is_table:
+            for row, raw in zip(values[name], incoming[name] or []):
+                ev.defaults({**row, "parent": values}, set(raw), into=row, fields=entity.field(name).fields)
     ev.compute(values)
     cleared = _apply_visibility(ev, entity, values, system)
     if cleared:
@@ -68,7 +73,10 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
                     _check_field(ev, meta, ch, row.get(ch.name), f"{f.name}.{i}.{ch.name}", row_env, old, trusted,
                                  errors)
     _check_links(entity, values, exists, errors)
+    broken = {path.split(".")[0] for path in errors}
     for v in entity.validations:
+        if broken & compile_formula(v.formula).names:
+            continue  # a rule over input that could not be read would only mislead
         ok = ev.run(v.formula, env, v.field or "", v.message)
         if ok is not None and not ok:
             errors.setdefault(v.field or "", []).append(dict(v.message))
