@@ -46,7 +46,7 @@ def id_number_problem(s: str, today: date | None = None) -> str | None:
 
     Reasons, checked in this order: ``"length"`` (not 18 characters), ``"chars"`` (not 17 digits
     followed by a digit or X/x), ``"birthdate"`` (positions 7-14 are not a real date between
-    1900-01-01 and ``today``), ``"checksum"`` (wrong check character).
+    1900-01-01 and ``today`` when given), ``"checksum"`` (wrong check character).
     """
     if not isinstance(s, str) or len(s) != 18:
         return "length"
@@ -57,7 +57,8 @@ def id_number_problem(s: str, today: date | None = None) -> str | None:
         birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
         return "birthdate"
-    if birth < _EARLIEST_BIRTH or birth > (today or date.today()):
+    # the clock is injectable: without `today` the future is not checked here (the store checks it)
+    if birth < _EARLIEST_BIRTH or (today is not None and birth > today):
         return "birthdate"
     if id_number_check_char(body) != check.upper():
         return "checksum"

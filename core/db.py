@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, create_engine, event, text)
+                        String, Table, UniqueConstraint, create_engine, event, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 

@@ -138,6 +138,7 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0          # rows with id and version that match the stored record
     errors: list[RowError] = dc_field(default_factory=list)
     committed: bool = False
     dry_run: bool = False
@@ -276,7 +277,7 @@ def import_records(store: Store, entity_name: str, rows: Iterable[tuple[int, dic
                 result.rows += 1
                 sp = conn.begin_nested()
                 try:
-                    created = _import_row(store, entity, conn, raw, actor, as_new)
+                    outcome = _import_row(store, entity, conn, raw, actor, as_new)
                 except ValidationError as e:
                     sp.rollback()
                     for path, messages in e.errors.items():
@@ -288,10 +289,7 @@ def import_records(store: Store, entity_name: str, rows: Iterable[tuple[int, dic
                                                   e.message["zh"], e.message["en"]))
                 else:
                     sp.commit()
-                    if created:
-                        result.created += 1
-                    else:
-                        result.updated += 1
+                    setattr(result, outcome, getattr(result, outcome) + 1)
             if dry_run or (result.errors and not partial):
                 tx.rollback()
             else:
@@ -304,7 +302,8 @@ def import_records(store: Store, entity_name: str, rows: Iterable[tuple[int, dic
     return result
 
 
-def _import_row(store: Store, entity: Entity, conn, raw: dict, actor: Actor, as_new: bool) -> bool:
+def _import_row(store: Store, entity: Entity, conn, raw: dict, actor: Actor, as_new: bool) -> str:
+    """Import one row; returns 'created', 'updated' or 'unchanged'."""
     data = dict(raw)
     errors: dict[str, list] = {}
     if "" in data and isinstance(data[""], _TooMany):
@@ -327,14 +326,14 @@ def _import_row(store: Store, entity: Entity, conn, raw: dict, actor: Actor, as_
     if update:
         if not actor.system:
             _drop_unchanged_readonly(store, entity, conn, rid, data)
-        store.update(entity.name, rid, data, version=version, actor=actor, conn=conn)
-        return False
+        rec = store.update(entity.name, rid, data, version=version, actor=actor, conn=conn)
+        return "unchanged" if rec.version == version else "updated"
     if not actor.system:  # blank read-only cells (e.g. a number assigned on save) are simply absent
         for f in entity.fields:
             if f.readonly and f.name in data and is_blank(data[f.name]):
                 del data[f.name]
     store.create(entity.name, data, actor=actor, conn=conn)
-    return True
+    return "created"
 
 
 def _int(value, name: str, errors: dict) -> int | None:

@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping
 
 from metadata.model import Entity, Field, Metadata
 
+from .checksums import id_number_birth_date
 from .compute import Evaluator, is_blank
 from .errors import ValidationError, msg
 from .fieldtypes import FieldValueError
@@ -185,6 +186,8 @@ def _check_field(ev: Evaluator, meta: Metadata, f: Field, value, path: str, env,
         err(f"至少 {f.min_rows} 行", f"at least {f.min_rows} row(s)")
     if f.type == "attachment":
         _check_files(f, value, err)
+    if f.type == "id_number" and id_number_birth_date(value) > ev.today:
+        err("身份证号码中的出生日期晚于今天", "the ID number's birth date is in the future")
 
 
 def _offered(meta: Metadata, f: Field, code) -> bool:

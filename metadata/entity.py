@@ -13,8 +13,7 @@ from .formulas import dependencies, formula_problems
 from .kinds import Context, Kind, register_kind
 from .labels import label
 from .model import Entity, Field, Numbering, Option, Validation
-from .types import (BUILTIN_STORAGE, COMPUTED_RESULTS, IMPLIED_CODELIST, PROPERTY_TYPES, RESERVED_FIELDS,
-                    TEXT_TYPES)
+from .types import (BUILTIN_STORAGE, COMPUTED_RESULTS, IMPLIED_CODELIST, PROPERTY_TYPES, RESERVED_FIELDS)
 
 SYSTEM_NAMES = {"id", "created_at", "created_by", "updated_at", "updated_by"}
 FORMULA_PROPS = ("formula", "required_if", "visible_if", "readonly_if", "default_formula")

@@ -278,12 +278,6 @@ def test_id_number_errors(raw, key, zh, en):
         assert e.message == {"zh": zh, "en": en}
 
 
-def test_id_number_birth_date_not_in_future():
-    tomorrow = date.today() + timedelta(days=1)
-    from core.checksums import make_id_number
-    assert error("id_number", make_id_number("330106", tomorrow, 1)).key == "birthdate"
-
-
 def test_uscc():
     assert parse("uscc", "91350100m000100y43") == "91350100M000100Y43"
     assert error("uscc", "91350100M000100Y44").message == {

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
 
-from metadata.errors import MetadataError
 from metadata.loader import check_packs, load_packs
 from metadata.source import PackSource
 

@@ -82,6 +82,15 @@ def test_entity_validation_and_formula_runtime_error(store, customer):
     assert e.value.errors == {"collateral": [{"zh": "反担保物最多 3 项", "en": "At most 3 collateral items"}]}
 
 
+def test_id_number_birth_date_checked_against_the_injected_clock(store):
+    from core.checksums import make_id_number
+    born = make_id_number("330106", date(2026, 3, 16), 1)   # the day after the test clock's today
+    with pytest.raises(ValidationError) as e:
+        store.create("customer", {"name": "未来", "id_number": born})
+    assert e.value.errors["id_number"][0]["en"] == "the ID number's birth date is in the future"
+    assert store.create("customer", {"name": "今天", "id_number": make_id_number("330106", date(2026, 3, 15), 1)})
+
+
 def test_readonly_and_readonly_if(store, customer):
     with pytest.raises(ValidationError) as e:
         store.create("project", {"customer": customer.id, "kind": "loan", "amount": "10", "number": "X1"},
