@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from graphlib import TopologicalSorter
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from metadata.model import Entity, Field, Metadata, text_of
 
@@ -27,10 +27,6 @@ def functions_for(meta: Metadata, extra: Mapping[str, Any] | None = None) -> dic
     return {**(extra or {}), "LOOKUP": lookup}
 
 
-def evaluate(text: str, env: Mapping[str, Any], functions, today):
-    return compile_formula(text).evaluate(env, functions=functions, today=today)
-
-
 def is_blank(value) -> bool:
     return value is None or value == "" or value == []
 
@@ -47,6 +43,12 @@ def coerce_result(field: Field, value):
     return field_type(field.type).parse(value, field)
 
 
+def _all_fields(entity: Entity):
+    for f in entity.fields:
+        yield f
+        yield from f.fields
+
+
 def child_order(table: Field) -> tuple[Field, ...]:
     """A table's computed child fields in dependency order (cached per compiled field)."""
     key = id(table)
@@ -60,16 +62,35 @@ def child_order(table: Field) -> tuple[Field, ...]:
 class Evaluator:
     """Evaluates an entity's formulas over one record's values, collecting errors by field path."""
 
-    def __init__(self, entity: Entity, functions, today, errors: dict, types: Registry):
+    def __init__(self, entity: Entity, functions, today, errors: dict, types: Registry,
+                 load_link: Callable[[str, int], Mapping | None] | None = None):
         self.entity, self.functions, self.today, self.errors = entity, functions, today, errors
-        self.types = types
+        self.types, self.load_link = types, load_link
+        self.links = {f.name: f.entity for f in _all_fields(entity) if f.type == "link"}
+        self._loaded: dict[tuple[str, int], Mapping | None] = {}
 
     def run(self, text: str, env, path: str, label) -> Any:
         try:
-            return evaluate(text, env, self.functions, self.today)
+            formula = compile_formula(text)
+            if formula.attributes and self.links and self.load_link:
+                env = self._with_links(formula, env)
+            return formula.evaluate(env, functions=self.functions, today=self.today)
         except FormulaError as e:
             self.errors.setdefault(path, []).append(formula_error(text_of(label), text, e))
             return None
+
+    def _with_links(self, formula, env):
+        """`customer.name` reads the linked record: load it (once per save) where a formula asks."""
+        swapped = None
+        for name, _attr in formula.attributes:
+            target, value = self.links.get(name), env.get(name)
+            if target and isinstance(value, int):
+                key = (target, value)
+                if key not in self._loaded:
+                    self._loaded[key] = self.load_link(target, value)
+                swapped = swapped or dict(env)
+                swapped[name] = self._loaded[key]
+        return swapped or env
 
     def compute(self, values: dict) -> None:
         """Child rows first (they may feed the parent's sums), then the parent's computed fields."""

@@ -113,7 +113,7 @@ class Store:
         with self._tx(conn) as c:
             p = prepare(self.meta, entity, data, None, functions=self.functions, today=now.date(),
                         exists=lambda target, ids: self._existing(c, target, ids), trusted=actor.system,
-                        system=system, types=self.types)
+                        system=system, types=self.types, load_link=lambda e, i: self._linked(c, e, i))
             values = p.values
             if entity.numbering and not values.get(entity.numbering.field):
                 values[entity.numbering.field] = next_number(c, entity.name, entity.numbering.field,
@@ -145,7 +145,8 @@ class Store:
                       "updated_at": now, "updated_by": actor.username}
             p = prepare(self.meta, entity, data, decode(entity, old_doc, self.types), functions=self.functions,
                         today=now.date(), exists=lambda target, ids: self._existing(c, target, ids),
-                        trusted=actor.system, system=system, types=self.types)
+                        trusted=actor.system, system=system, types=self.types,
+                        load_link=lambda e, i: self._linked(c, e, i))
             doc = encode(entity, p.values, keep=old_doc, types=self.types)
             changes = diff(old_doc, doc)
             if not changes:
@@ -216,6 +217,11 @@ class Store:
             changes.update(h.changes if h.action == "update" else {"(deleted)": [None, h.actor]})
         current = current or (later[-1].version if later else version)
         return ConflictError(current, changes, later[-1].actor if later else None)
+
+    def _linked(self, c: Connection, entity: str, record_id: int) -> dict | None:
+        row = c.execute(select(records).where(and_(records.c.id == record_id, records.c.entity == entity,
+                                                   records.c.deleted.is_(False)))).first()
+        return {**self._record(row, self.meta.entity(entity)).values, "id": row.id} if row else None
 
     def _existing(self, c: Connection, target: str, ids: set[int]) -> set[int]:
         if target == "user":

@@ -29,9 +29,9 @@ class Prepared:
 
 def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existing: dict | None, *,
             functions, today, exists: Exists, trusted: bool = False, system: Mapping | None = None,
-            types: Registry = EMPTY) -> Prepared:
+            types: Registry = EMPTY, load_link=None) -> Prepared:
     errors: dict[str, list] = {}
-    ev = Evaluator(entity, functions, today, errors, types)
+    ev = Evaluator(entity, functions, today, errors, types, load_link)
     values = {k: _copy(v) for k, v in (existing or {}).items() if entity.has(k)}
     given = set()
     for name, raw in incoming.items():

@@ -52,6 +52,14 @@ def test_create_parses_fills_defaults_and_computes(store, customer):
     assert store.get("project", p.id).values == v
 
 
+def test_formulas_read_linked_records(store, customer):
+    p = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "1"})
+    assert p.values["customer_rating"] == 80
+    store.update("customer", customer.id, {"rating": "60"}, version=customer.version)
+    p = store.update("project", p.id, {"amount": "2"}, version=p.version)
+    assert p.values["customer_rating"] == 60
+
+
 def test_invalid_input_returns_every_error_and_writes_nothing(store, customer, engine):
     before = rows(engine), rows(engine, history)
     with pytest.raises(ValidationError) as e:
