@@ -75,7 +75,7 @@ class Evaluator:
             if formula.attributes and self.links and self.load_link:
                 env = self._with_links(formula, env)
             return formula.evaluate(env, functions=self.functions, today=self.today)
-        except FormulaError as e:
+        except Exception as e:  # noqa: BLE001 - a broken rule or plugin function is reported, never a crash
             self.errors.setdefault(path, []).append(formula_error(text_of(label), text, e))
             return None
 
