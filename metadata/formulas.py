@@ -12,7 +12,7 @@ def formula_problems(text: str, names: dict[str, dict | None], functions, codeli
                      removed: set[str] = frozenset()) -> list[str]:
     """Messages for one formula. `names` maps each allowed name to the field names reachable
     through it with a dot (a table's columns, a link's or parent's fields), or None."""
-    messages = list(check_formula(text, names=set(names), functions=set(functions)))
+    messages = list(check_formula(text, names=set(names), functions=functions))
     for i, msg in enumerate(messages):
         for gone in removed:
             if f"'{gone}'" in msg:

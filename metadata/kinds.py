@@ -20,7 +20,7 @@ class Context:
     """What a kind's overlay and compile steps may read, and where they report problems."""
     docs: dict[str, dict[str, Doc]]
     field_storage: dict[str, str]           # plugin field types: name -> storage
-    functions: frozenset[str]               # every formula function name available
+    functions: dict[str, Callable]          # formula functions beyond the builtins (plugins, LOOKUP)
     ancestors: dict[str, set[str]]          # pack -> packs it (transitively) requires or extends
     problems: list[Problem] = field(default_factory=list)
     compiled: dict[str, dict[str, Any]] = field(default_factory=dict)

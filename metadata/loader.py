@@ -7,6 +7,7 @@ Every problem in every file is collected and raised together as one MetadataErro
 from __future__ import annotations
 
 from graphlib import CycleError, TopologicalSorter
+from typing import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -23,20 +24,19 @@ from .labels import label
 
 
 def load_packs(sources: list[PackSource], *, field_types: dict[str, str] | None = None,
-               functions: set[str] | frozenset[str] = frozenset()) -> Metadata:
+               functions: Mapping[str, Callable] | Iterable[str] = ()) -> Metadata:
     """Compile packs into Metadata or raise MetadataError listing every problem.
 
     `field_types`: extra field types from plugins (name -> storage kind);
-    `functions`: extra formula function names from plugins.
+    `functions`: extra formula functions from plugins (a mapping, so that calls are checked
+    against the functions' declared arguments, or just their names).
     """
-    from core.formula import BUILTIN_FUNCTIONS  # the formula engine is a leaf
-
     problems: list[Problem] = []
     manifests = _manifests(sources, problems)
     order, ancestors = _order(manifests, problems)
+    extra = dict(functions) if isinstance(functions, Mapping) else {name: _unchecked for name in functions}
     ctx = Context(docs={k: {} for k in KINDS}, field_storage=dict(field_types or {}),
-                  functions=frozenset(BUILTIN_FUNCTIONS) | {"LOOKUP"} | frozenset(functions),
-                  ancestors=ancestors, problems=problems)
+                  functions={"LOOKUP": _unchecked, **extra}, ancestors=ancestors, problems=problems)
     for name in order:
         source, manifest = manifests[name]
         _merge_pack(source, name, ctx)
@@ -53,6 +53,10 @@ def load_packs(sources: list[PackSource], *, field_types: dict[str, str] | None 
     kinds = MappingProxyType({k: MappingProxyType(v) for k, v in ctx.compiled.items()})
     return Metadata(packs=packs, entities=kinds["entities"], codelists=kinds["codelists"],
                     forms=kinds["forms"], kinds=kinds, digest=digest_of([manifests[n][0] for n in order]))
+
+
+def _unchecked(*args):
+    """Stands for a function known by name only: its arguments are checked when it runs."""
 
 
 def check_packs(sources: list[PackSource], **kw) -> list[Problem]:
