@@ -6,6 +6,7 @@ Every problem in every file is collected and raised together as one MetadataErro
 """
 from __future__ import annotations
 
+import difflib
 from graphlib import CycleError, TopologicalSorter
 from typing import Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -101,7 +102,15 @@ def _parse(source: PackSource, rel: str, schema: str | None, problems, overlay_s
         schema = overlay_schema
     errors = sorted(validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for err in errors:
-        problems.append(problem_at(file, lines, data, tuple(err.absolute_path), _schema_message(err)))
+        path = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            known = set(err.schema.get("properties", {}))
+            for key in sorted(set(err.instance) - known, key=str):
+                near = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else f" (known: {', '.join(sorted(known))})"
+                problems.append(problem_at(file, lines, data, path + (key,), f"unknown property '{key}'{hint}"))
+            continue
+        problems.append(problem_at(file, lines, data, path, _schema_message(err)))
     return None if errors else (data, lines)
 
 
