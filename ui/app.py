@@ -9,6 +9,7 @@ Nothing happens at import time. Configuration keys (all optional):
 - `SECRET_KEY`: signs the session cookie; default $DANBAO_SECRET_KEY, else a random key kept in
   ./instance/secret_key so sessions survive a restart
 - `CLOCK`: a `core.clock.Clock` (tests inject a fixed one)
+- `REGISTRY`: the plugin registry (default: every installed plugin, `plugins.manager.build_registry()`)
 - `PAGE_SIZE`: rows per list page (default 20)
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from core import metastore
 from core.clock import Clock
 from core.db import make_engine
 from core.errors import DanbaoError, NotFound, PermissionDenied
@@ -48,8 +50,12 @@ def _secret_key(instance: Path) -> str:
 class Danbao:
     """What the views need: the engine and the clock (kept in app.extensions['danbao'])."""
 
-    def __init__(self, engine, clock: Clock):
-        self.engine, self.clock = engine, clock
+    def __init__(self, engine, clock: Clock, registry):
+        self.engine, self.clock, self.registry = engine, clock, registry
+
+    def installed(self):
+        reg = self.registry
+        return metastore.current(self.engine, field_types=reg.storage, functions=reg.function_names)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -59,7 +65,11 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.config.get("INSTANCE_DIR", "instance")))
     engine = app.config.get("ENGINE") or make_engine(app.config.get("DATABASE_URL"))
-    app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock())
+    registry = app.config.get("REGISTRY")
+    if registry is None:
+        from plugins.manager import build_registry
+        registry = build_registry()
+    app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock(), registry)
 
     from . import auth, views
     auth.init_app(app)

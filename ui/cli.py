@@ -19,6 +19,7 @@ from core.db import create_schema, default_url, drop_schema, make_engine, meta_v
 from core.errors import DanbaoError, ValidationError
 from metadata.errors import MetadataError, Problem
 from metadata.source import PackSource, read_pack_dir
+from plugins.manager import PluginError
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 
@@ -73,11 +74,30 @@ class DanbaoGroup(click.Group):
             _fail(["error: the input is not valid:"] + _validation_lines(e, "  "))
         except DanbaoError as e:
             _fail(f"error: {e.message['en']} / {e.message['zh']}")
+        except PluginError as e:
+            _fail(f"plugin error: {e}" + (f" (plugins: {', '.join(e.plugins)})" if e.plugins else ""))
         except FileNotFoundError as e:
             _fail(f"error: {e.strerror + ': ' + e.filename if e.filename else e}")
         except SQLAlchemyError as e:
             first = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
             _fail(f"database error: {first}\n(is the database reachable, and has `danbao init` been run?)")
+
+
+_REGISTRY = None
+
+
+def registry():
+    """What plugins add (field types, formula functions); built once per process."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        from plugins.manager import build_registry
+        _REGISTRY = build_registry()
+    return _REGISTRY
+
+
+def _plugin_kw() -> dict:
+    reg = registry()
+    return {"field_types": reg.storage, "functions": reg.function_names}
 
 
 def _state(ctx: click.Context) -> State:
@@ -137,7 +157,7 @@ def _summary(meta) -> str:
 def validate(pack_dirs):
     """Check packs (all given together, in any order) and list every problem."""
     from metadata.loader import load_packs
-    meta = load_packs(_read_packs(pack_dirs))
+    meta = load_packs(_read_packs(pack_dirs), **_plugin_kw())
     click.echo(f"OK: {_summary(meta)}")
 
 
@@ -183,7 +203,7 @@ def install(ctx, pack_dirs, actor):
     engine = _state(ctx).engine
     create_schema(engine)
     sources = merged_sources(installed_sources(engine), _read_packs(pack_dirs))
-    installed = metastore.install(engine, sources, actor=actor)
+    installed = metastore.install(engine, sources, actor=actor, **_plugin_kw())
     click.echo(f"Installed metadata version {installed.version}: {_summary(installed.meta)}")
 
 
@@ -193,7 +213,7 @@ def packs(ctx):
     """List the installed packs and the metadata versions."""
     from core import metastore
     engine = _state(ctx).engine
-    current = metastore.current(engine)
+    current = metastore.current(engine, **_plugin_kw())
     if current is None:
         click.echo("No metadata installed. Run `danbao install PACK_DIR...`.")
         return
@@ -236,7 +256,7 @@ def export_meta(ctx, out_dir, force):
 
 def _installed(ctx):
     from core import metastore
-    current = metastore.current(_state(ctx).engine)
+    current = metastore.current(_state(ctx).engine, **_plugin_kw())
     if current is None:
         _fail("error: no metadata installed; run `danbao install PACK_DIR...` first")
     return current
@@ -245,7 +265,7 @@ def _installed(ctx):
 def _store(ctx):
     from core.store import Store
     current = _installed(ctx)
-    return Store(_state(ctx).engine, current.meta, meta_version=current.version)
+    return Store(_state(ctx).engine, current.meta, registry=registry(), meta_version=current.version)
 
 
 def _check_entity(meta, entity: str):
@@ -267,11 +287,11 @@ def export_cmd(ctx, entity, fmt, out):
     if out:
         # a BOM lets spreadsheet programs recognise UTF-8 CSV; readers here accept both
         with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as f:
-            n = export_records(engine, current.meta, entity, f, fmt)
+            n = export_records(engine, current.meta, entity, f, fmt, types=registry())
         click.echo(f"{n} record(s) written to {out}", err=True)
     else:
         stream = click.get_text_stream("stdout")
-        export_records(engine, current.meta, entity, stream, fmt)
+        export_records(engine, current.meta, entity, stream, fmt, types=registry())
         stream.flush()
 
 
@@ -421,11 +441,11 @@ def demo(ctx, host, port, reset, no_serve):
     if reset:
         drop_schema(engine)
     create_schema(engine)
-    current = metastore.current(engine)
+    current = metastore.current(engine, **_plugin_kw())
     if current is None:
-        current = metastore.install(engine, [read_pack_dir(SEED / "standard")])
+        current = metastore.install(engine, [read_pack_dir(SEED / "standard")], **_plugin_kw())
         click.echo(f"Installed {_summary(current.meta)}")
-        store = Store(engine, current.meta, meta_version=current.version)
+        store = Store(engine, current.meta, registry=registry(), meta_version=current.version)
         counts = load_demo(store)
         click.echo(f"Demo data: {counts.enterprise_customer} enterprise customers, "
                    f"{counts.individual_customer} individual customers, {counts.bank} banks")

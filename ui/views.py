@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import and_, select
 
-from core import metastore
 from core.codec import decode
 from core.db import records
 from core.errors import PermissionDenied, ValidationError, msg
@@ -34,7 +33,7 @@ def init_app(app) -> None:
 
 def _installed():
     if "installed" not in g:
-        g.installed = metastore.current(current_app.extensions["danbao"].engine)
+        g.installed = current_app.extensions["danbao"].installed()
     return g.installed
 
 
@@ -46,7 +45,11 @@ def _meta() -> Metadata | None:
 def _store() -> Store:
     inst = _installed()
     ext = current_app.extensions["danbao"]
-    return Store(ext.engine, inst.meta, clock=ext.clock, meta_version=inst.version)
+    return Store(ext.engine, inst.meta, clock=ext.clock, registry=ext.registry, meta_version=inst.version)
+
+
+def _types():
+    return current_app.extensions["danbao"].registry
 
 
 def _readable(meta: Metadata) -> list[Entity]:
@@ -80,8 +83,8 @@ def _entity(name: str) -> Entity:
 class Display:
     """Formats stored values for screens; looks up link titles and user names in batches."""
 
-    def __init__(self, meta: Metadata, engine):
-        self.meta, self.engine = meta, engine
+    def __init__(self, meta: Metadata, engine, types):
+        self.meta, self.engine, self.types = meta, engine, types
         self._users: dict[int, str] | None = None
         self._titles: dict[tuple[str, int], str] = {}
 
@@ -104,7 +107,7 @@ class Display:
                 found = c.execute(select(records.c.id, records.c.data).where(and_(
                     records.c.entity == target, records.c.id.in_(ids), records.c.deleted.is_(False)))).all()
             for rid, data in found:
-                values = decode(entity, data)
+                values = decode(entity, data, self.types)
                 self._titles[(target, rid)] = self._title_of(entity, values, rid)
 
     def _title_of(self, entity: Entity, values: dict, rid: int) -> str:
@@ -184,7 +187,7 @@ def home():
     meta = _meta()
     entities = _readable(meta)
     engine = current_app.extensions["danbao"].engine
-    counts = {e.name: count(engine, meta, Query(e.name)) for e in entities}
+    counts = {e.name: count(engine, meta, Query(e.name), _types()) for e in entities}
     return render_template("home.html", entities=entities, counts=counts, installed=_installed())
 
 
@@ -213,16 +216,16 @@ def entity_list(entity_name: str):
     page = _page_arg()
     error = None
     try:
-        total = count(engine, meta, Query(entity.name, search=q or None))
+        total = count(engine, meta, Query(entity.name, search=q or None), _types())
         pages = max(1, -(-total // size))
         page = min(page, pages)
         rows = find(engine, meta, Query(entity.name, search=q or None, sort=["-id"], limit=size,
-                                        offset=(page - 1) * size))
+                                        offset=(page - 1) * size), _types())
     except ValidationError as e:
         error = "; ".join(m["zh"] for ms in e.errors.values() for m in ms)
         total, pages, rows = 0, 1, []
     columns = _columns(entity)
-    display = Display(meta, engine)
+    display = Display(meta, engine, _types())
     display.preload_links(columns, [r.values for r in rows])
     return render_template("list.html", entity=entity, columns=columns, rows=rows, display=display, q=q,
                            page=page, pages=pages, total=total, size=size, error=error,
@@ -270,7 +273,7 @@ def record_view(entity_name: str, record_id: int):
     entity = _entity(entity_name)
     meta, engine = _meta(), current_app.extensions["danbao"].engine
     record = _store().get(entity.name, record_id, actor=current_user.actor)  # NotFound -> 404
-    display = Display(meta, engine)
+    display = Display(meta, engine, _types())
     tabs = _layout(meta, entity, record.values)
     link_fields = [f for f in entity.fields if f.type == "link"]
     child_links = [c for f in entity.fields if f.is_table for c in f.fields if c.type == "link"]
