@@ -239,3 +239,18 @@ def test_adding_and_removing_fields_needs_no_migration_and_loses_no_data(store, 
     with pytest.raises(ValidationError) as e:
         s2.update("customer", c.id, {"nickname": "x"}, version=c.version)
     assert e.value.errors["nickname"][0]["en"] == "field 'nickname' was removed"
+
+
+def test_formula_runtime_error_names_field_and_formula(engine, clock):
+    ratio = PackSource("r", {"pack.yaml": "name: r\nversion: 1.0.0\n", "entities/r.yaml": (
+        "name: r\nfields:\n  - {name: a, type: money}\n  - {name: b, type: money}\n"
+        "  - {name: ratio, type: computed, label: {zh: 比率, en: Ratio}, formula: a / b}\n")})
+    inst = metastore.install(engine, [ratio], clock=clock)
+    store = Store(engine, inst.meta, clock=clock)
+    assert store.create("r", {"a": "1", "b": "4"}).values["ratio"] == Decimal("0.25")
+    with pytest.raises(ValidationError) as e:
+        store.create("r", {"a": "1", "b": "0"})
+    message = e.value.errors["ratio"][0]
+    assert "a / b" in message["en"] and "Ratio" not in message["zh"] and "比率" in message["zh"]
+    assert "division by zero" in message["en"]
+    assert store.create("r", {"a": "1"}).values["ratio"] is None   # blank input: blank result
