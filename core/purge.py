@@ -73,8 +73,8 @@ def _fields(conn: Connection, entity: Entity, only: list[str] | None) -> list[st
         if errors:
             raise ValidationError(errors)
         return sorted(set(only))
-    gone = set(entity.removed_fields) | {k for k in stored_keys(conn, entity.name) if NAME.match(k)}
-    return sorted(k for k in gone if not entity.has(k))
+    # what is stored but not in the model: fields removed by an overlay or dropped by an upgrade
+    return sorted(k for k in stored_keys(conn, entity.name) if NAME.match(k) and not entity.has(k))
 
 
 def _counts(conn: Connection, entity: str, fields: list[str]) -> dict[str, int]:
