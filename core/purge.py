@@ -11,7 +11,8 @@ A field still in the model can never be purged.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine

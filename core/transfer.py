@@ -20,9 +20,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 from sqlalchemy import and_, select
 
@@ -31,7 +33,14 @@ from metadata.model import Entity, Field, Metadata
 from .codec import decode
 from .compute import is_blank
 from .db import records
-from .errors import ConflictError, DanbaoError, NotFound, PermissionDenied, ValidationError, msg
+from .errors import (
+    ConflictError,
+    DanbaoError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    msg,
+)
 from .query import Query, find
 from .registry import EMPTY, Registry
 from .store import SYSTEM, Actor, Store
@@ -360,7 +369,7 @@ def _drop_unchanged_readonly(store: Store, entity: Entity, conn, rid: int, data:
             continue
         try:
             value = [dict(r) for r in data[f.name]] if f.is_table else store.types.type(f.type).parse(data[f.name], f)
-        except Exception:  # noqa: BLE001 - let the store report the bad value
+        except Exception:  # noqa: BLE001, S112 - a bad value is left for the store to report
             continue
         if value == stored.get(f.name) or (is_blank(value) and is_blank(stored.get(f.name))):
             del data[f.name]

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import DanbaoError, NotFound, ValidationError, msg
 from .db import users
+from .errors import DanbaoError, NotFound, ValidationError, msg
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -66,8 +66,8 @@ def create_user(engine: Engine, username: str, *, name: str, roles=(), password:
     """Add a user. Without a password the user cannot sign in until one is set."""
     roles = sorted(set(roles))
     _check(username, name, roles, password)
-    values = dict(username=username, name=name.strip(), roles=roles, department=department, active=True,
-                  password_hash=generate_password_hash(password) if password else None)
+    values = {"username": username, "name": name.strip(), "roles": roles, "department": department,
+              "active": True, "password_hash": generate_password_hash(password) if password else None}
     try:
         with engine.begin() as conn:
             uid = conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()

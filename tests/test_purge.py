@@ -41,14 +41,14 @@ def setup(engine, clock):
 
 
 def test_removed_fields_keep_their_data_until_purged(setup):
-    store, (a, b, c, p) = setup
+    store, (a, *_) = setup
     assert not store.meta.entity("customer").has("nickname")
     store.update("customer", a.id, {"rating": 5}, version=a.version)   # an edit keeps the hidden data
     assert stored(store.engine, a.id).data["nickname"] == "abc"
 
 
 def test_dry_run_counts_records_per_field_and_changes_nothing(setup):
-    store, (a, b, c, p) = setup
+    store, (_, b, *_) = setup
     result = preview(store.engine, store.meta, "customer")
     assert result.fields == ["joined_on", "nickname"]
     assert result.counts == {"joined_on": 1, "nickname": 2} and result.records == 0
@@ -59,7 +59,7 @@ def test_dry_run_counts_records_per_field_and_changes_nothing(setup):
 
 
 def test_purge_deletes_the_keys_bumps_versions_and_writes_history(setup, clock):
-    store, (a, b, c, p) = setup
+    store, (a, b, c, _) = setup
     result = purge(store.engine, store.meta, "customer", ["nickname"], actor="admin", clock=clock)
     assert result.records == 2 and not result.dry_run
     data, version = stored(store.engine, a.id)
@@ -79,7 +79,7 @@ def test_purge_deletes_the_keys_bumps_versions_and_writes_history(setup, clock):
 
 
 def test_purging_a_removed_table_drops_its_child_rows(setup):
-    store, (a, b, c, p) = setup
+    store, (*_, p) = setup
     with store.engine.connect() as conn:
         assert conn.execute(select(record_rows.c.id).where(record_rows.c.record_id == p.id)).first()
     result = purge(store.engine, store.meta, "project")

@@ -10,7 +10,7 @@ import pytest
 
 from core import metastore
 from core.store import Actor, Store
-from core.transfer import (TransferError, export_records, import_text, read_rows)
+from core.transfer import TransferError, export_records, import_text, read_rows
 from metadata.source import read_pack_dir
 
 from .conftest import PACKS
@@ -65,7 +65,7 @@ def test_csv_export_writes_exact_strings_and_child_tables_as_json(store):
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_export_import_round_trip_keeps_money_exact(store, fmt):
-    cust, made = projects(store)
+    _, made = projects(store)
     before = export(store, "project", fmt)
     for p in made:                                 # empty the table, then load the export as new rows
         store.delete("project", p.id, version=p.version)

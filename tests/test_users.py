@@ -6,7 +6,15 @@ from sqlalchemy import select
 
 from core.db import users
 from core.errors import NotFound, ValidationError
-from core.users import (authenticate, create_user, get_user, list_users, set_active, set_password, set_roles)
+from core.users import (
+    authenticate,
+    create_user,
+    get_user,
+    list_users,
+    set_active,
+    set_password,
+    set_roles,
+)
 
 
 def test_create_and_authenticate(engine):
