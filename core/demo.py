@@ -32,11 +32,6 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("admin", "管理员", ("admin",), "admin"),
 )
 
-# sampledata codes that the standard pack's code lists spell differently
-_EDUCATION = {"senior_high": "high_school", "vocational": "technical_secondary", "doctor": "doctorate"}
-_COMPANY_TYPE = {"collective": "other"}
-
-
 @dataclass
 class DemoCounts:
     enterprise_customer: int = 0
@@ -54,8 +49,8 @@ def create_demo_users(engine: Engine, password: str = DEMO_PASSWORD) -> int:
     return n
 
 
-def _code(meta, codelist: str, code: str, mapping: dict) -> str | None:
-    code = mapping.get(code, code)
+def _code(meta, codelist: str, code: str) -> str | None:
+    """The code if the installed code list still offers it (an overlay may have hidden it)."""
     cl = meta.codelists.get(codelist)
     item = cl.get(code) if cl else None
     return code if item is not None and item.active else None
@@ -68,7 +63,7 @@ def _keep(entity, values: dict) -> dict:
 
 def enterprise_values(meta, rng: random.Random, today: date) -> dict:
     d = sampledata.enterprise(rng, today)
-    d["company_type"] = _code(meta, "company_type", d["company_type"], _COMPANY_TYPE) or "other"
+    d["company_type"] = _code(meta, "company_type", d["company_type"]) or "other"
     employees = d["employees"]
     d["size"] = "micro" if employees < 20 else "small" if employees < 300 else "medium" if employees < 1000 else "large"
     if meta.codelists.get("enterprise_size") and not meta.codelists["enterprise_size"].get(d["size"]):
@@ -81,8 +76,8 @@ def enterprise_values(meta, rng: random.Random, today: date) -> dict:
 
 def individual_values(meta, rng: random.Random, today: date) -> dict:
     d = sampledata.person(rng, today)
-    d["education"] = _code(meta, "education", d["education"], _EDUCATION)
-    d["marital_status"] = _code(meta, "marital_status", d["marital_status"], {})
+    d["education"] = _code(meta, "education", d["education"])
+    d["marital_status"] = _code(meta, "marital_status", d["marital_status"])
     d["id_type"] = "resident_id"
     d["annual_income"] = Decimal(rng.randint(60, 2000) * 1000)
     d["status"] = rng.choices(("active", "prospect", "in_force"), (60, 25, 15))[0]

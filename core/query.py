@@ -67,12 +67,13 @@ class _Builder:
 
     def typed(self, f: Field, raw):
         """The filter value as stored (e.g. a date as 'YYYY-MM-DD', money as Decimal)."""
+        system = f.type == "_system"  # id, version: integers; created_at, updated_at: datetimes
         try:
-            value = self.types.type(f.type).parse(raw, f)
+            value = self.types.type(f.storage if system else f.type).parse(raw, f)
         except FieldValueError as e:
             self.errors.setdefault(f.name, []).append(e.message)
             return None
-        if f.storage in ("date", "datetime"):
+        if f.storage in ("date", "datetime") and not system:
             return value.isoformat() if value is not None else None
         return value
 

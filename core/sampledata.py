@@ -16,8 +16,8 @@ birth_date          date        age 20-65 at ``today``
 id_number           id_number   18 characters; its region code is ``region``, its birth date
                                 ``birth_date``, its 17th digit odd for men, even for women
 mobile              phone       mainland mobile number (11 digits, real carrier prefixes)
-education           choice      ``junior_high`` | ``senior_high`` | ``vocational`` | ``college``
-                                | ``bachelor`` | ``master`` | ``doctor``
+education           choice      ``junior_high`` | ``high_school`` | ``technical_secondary`` | ``college``
+                                | ``bachelor`` | ``master`` | ``doctorate``
 marital_status      choice      ``single`` | ``married`` | ``divorced`` | ``widowed``
 region              region      6-digit GB/T 2260 district code (see :data:`REGIONS`)
 address             text        full address in that district, e.g. "浙江省杭州市西湖区文三路88号"
@@ -30,7 +30,7 @@ key                   type        value
 ====================  ==========  ===========================================================
 name                  text        e.g. "杭州恒信机械制造有限公司" (city + brand + trade + suffix)
 uscc                  uscc        ``91`` + region code + organisation code (GB 11714) + check
-company_type          choice      ``private`` | ``soe`` | ``collective`` | ``foreign``
+company_type          choice      ``private`` | ``soe`` | ``llc`` | ``foreign``
 legal_rep             text        the legal representative's name
 legal_rep_id_number   id_number   the legal representative's ID number
 registered_capital    money       whole ten-thousands of yuan, 500,000 - 100,000,000
@@ -128,10 +128,11 @@ INDUSTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "M75": ("科技推广和应用服务业", ("科技", "新材料科技")),
 }
 
-EDUCATION = ("junior_high", "senior_high", "vocational", "college", "bachelor", "master", "doctor")
+# codes as in the standard pack's code lists (seed/standard/codelists)
+EDUCATION = ("junior_high", "high_school", "technical_secondary", "college", "bachelor", "master", "doctorate")
 _EDUCATION_WEIGHTS = (12, 18, 12, 22, 28, 7, 1)
 MARITAL_STATUS = ("single", "married", "divorced", "widowed")
-COMPANY_TYPES = ("private", "soe", "collective", "foreign")
+COMPANY_TYPES = ("private", "soe", "llc", "foreign")
 _COMPANY_TYPE_WEIGHTS = (85, 8, 3, 4)
 
 # head-office code -> (full name, name used in branch names)

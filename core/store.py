@@ -27,7 +27,7 @@ from .errors import ConflictError, NotFound, PermissionDenied, ValidationError, 
 from .history import diff
 from .registry import EMPTY, Registry
 from .numbering import next_number
-from .sqlexpr import value_expr
+from .sqlexpr import ident, value_expr
 from .validate import prepare
 
 UNIQUE_INDEX = re.compile(r"fx_u_([a-z0-9_]+?)__([a-z0-9_]+)")
@@ -238,7 +238,7 @@ class Store:
         for f in entity.fields:
             if not f.unique or doc.get(f.name) is None:
                 continue
-            sql = (f"SELECT id FROM records WHERE entity = '{entity.name}' AND deleted = "
+            sql = (f"SELECT id FROM records WHERE entity = '{ident(entity.name)}' AND deleted = "
                    f"{'0' if self.dialect == 'sqlite' else 'false'} AND {value_expr(self.dialect, f)} = :v"
                    + (" AND id <> :id" if record_id else "") + " LIMIT 1")
             value = doc[f.name]

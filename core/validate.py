@@ -45,7 +45,10 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
         if f.is_computed:
             continue  # computed fields are never typed in
         if f.readonly and not trusted:
-            if existing is not None or not is_blank(raw):
+            # a screen may post the whole record back: only a change to a read-only field is refused
+            current = (existing or {}).get(name)
+            if (f.is_table and not is_blank(raw)) or \
+                    (not f.is_table and _parse(f, raw, name, {}, types) != current and not is_blank(raw)):
                 errors.setdefault(name, []).append(msg("该字段只读", "this field is read-only"))
             continue
         values[name] = _parse_table(f, raw, errors, types) if f.is_table else _parse(f, raw, name, errors, types)

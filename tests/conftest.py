@@ -59,9 +59,3 @@ def standard():
 @pytest.fixture(scope="session")
 def acme():
     return read_pack_dir(SEED / "acme")
-
-
-@pytest.fixture(scope="session")
-def shop_meta():
-    """The small test pack used by store tests (tests/packs/shop)."""
-    return load_packs([read_pack_dir(PACKS / "shop")])

@@ -108,3 +108,11 @@ def test_indexed_fields_have_expression_indexes_used_by_queries(data):
             unique = index_name("customer", "id_number", True)
             ddl = c.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": unique}).scalar_one()
             assert "UNIQUE" in ddl and "deleted = false" in ddl
+
+
+def test_system_columns_filter_and_sort(data):
+    engine, meta, people, _ = data
+    rows = find(engine, meta, Query("customer", [Filter("id", "gt", str(people[1].id))], sort=["-id"]))
+    assert [r.id for r in rows] == [people[3].id, people[2].id]
+    assert count(engine, meta, Query("customer", [Filter("id", "in", [people[0].id, people[2].id])])) == 2
+    assert count(engine, meta, Query("customer", [Filter("created_at", "ge", "2026-03-15T00:00:00")])) == 4

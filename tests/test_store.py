@@ -254,3 +254,13 @@ def test_formula_runtime_error_names_field_and_formula(engine, clock):
     assert "a / b" in message["en"] and "Ratio" not in message["zh"] and "比率" in message["zh"]
     assert "division by zero" in message["en"]
     assert store.create("r", {"a": "1"}).values["ratio"] is None   # blank input: blank result
+
+
+def test_unchanged_readonly_value_posted_back_is_accepted(store, customer):
+    p = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "10"})
+    pm = Actor("li", {"pm"})
+    p2 = store.update("project", p.id, {"number": p.values["number"], "amount": "20"}, version=p.version, actor=pm)
+    assert p2.values["amount"] == Decimal("20.00")
+    with pytest.raises(ValidationError) as e:
+        store.update("project", p.id, {"number": "DB-OTHER"}, version=p2.version, actor=pm)
+    assert list(e.value.errors) == ["number"]
