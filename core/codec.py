@@ -6,11 +6,12 @@ from metadata.model import Entity, Field
 from .registry import EMPTY, Registry
 
 
-def _dump_value(f: Field, value, types: Registry):
+def dump_value(f: Field, value, types: Registry = EMPTY):
+    """One value in its stored (JSON-safe) form; child rows field by field."""
     if value is None:
         return None
     if f.is_table:
-        return [{c.name: _dump_value(c, row.get(c.name), types) for c in f.fields if row.get(c.name) is not None}
+        return [{c.name: dump_value(c, row.get(c.name), types) for c in f.fields if row.get(c.name) is not None}
                 for row in value]
     return types.type(f.type).dump(value, f)
 
@@ -28,7 +29,7 @@ def encode(entity: Entity, values: dict, keep: dict | None = None, types: Regist
     in the model (removed by an overlay): it stays until an explicit purge."""
     doc = {k: v for k, v in (keep or {}).items() if not entity.has(k)}
     for f in entity.fields:
-        v = _dump_value(f, values.get(f.name), types)
+        v = dump_value(f, values.get(f.name), types)
         if v is not None and v != []:
             doc[f.name] = v
     return doc

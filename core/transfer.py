@@ -30,7 +30,7 @@ from sqlalchemy import and_, select
 
 from metadata.model import Entity, Field, Metadata
 
-from .codec import decode
+from .codec import decode, dump_value
 from .compute import is_blank
 from .db import records
 from .errors import (
@@ -41,7 +41,7 @@ from .errors import (
     ValidationError,
     msg,
 )
-from .query import Query, find
+from .query import Filter, Query, find
 from .registry import EMPTY, Registry
 from .store import SYSTEM, Actor, Store
 
@@ -62,33 +62,21 @@ def columns(entity: Entity) -> list[str]:
 
 def iter_records(engine, meta: Metadata, entity_name: str, *, page_size: int = PAGE,
                  types: Registry = EMPTY, search: str | None = None) -> Iterator:
-    """Every live record of the entity, by id, fetched a page at a time."""
-    offset = 0
+    """Every live record of the entity, by id, fetched a page at a time (keyset: fast at any depth)."""
+    last = 0
     while True:
-        # keyset paging (id > last) would be better at a million rows, but core.query cannot yet
-        # filter on system columns (Filter("id", "gt", n) raises KeyError '_system').
-        rows = find(engine, meta, Query(entity_name, search=search, limit=page_size, offset=offset), types)
+        rows = find(engine, meta, Query(entity_name, [Filter("id", "gt", last)], search=search,
+                                        sort=["id"], limit=page_size), types)
         yield from rows
         if len(rows) < page_size:
             return
-        offset += page_size
-
-
-def _dump(f: Field, value, types: Registry):
-    """A value in its stored (JSON-safe) form."""
-    if value is None:
-        return None
-    if f.is_table:
-        return [{c.name: _dump(c, row.get(c.name), types) for c in f.fields if row.get(c.name) is not None}
-                for row in value]
-    out = types.type(f.type).dump(value, f)
-    return format(out, "f") if isinstance(out, Decimal) else out
+        last = rows[-1].id
 
 
 def record_dict(entity: Entity, row, types: Registry = EMPTY) -> dict:
     out = {"id": row.id, "version": row.version}
     for f in entity.fields:
-        out[f.name] = _dump(f, row.values.get(f.name), types)
+        out[f.name] = dump_value(f, row.values.get(f.name), types)
     return out
 
 
