@@ -131,6 +131,7 @@ def make_engine(url: str | None = None, **kw) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples: fast at any size
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -144,6 +145,18 @@ def make_engine(url: str | None = None, **kw) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     schema.create_all(engine)
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics, so filtered lists pick the field indexes. Run after
+    installing metadata and after bulk imports (PostgreSQL's autovacuum also does it over time)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE records")
+            conn.exec_driver_sql("ANALYZE record_rows")
+        conn.commit()
 
 
 def drop_schema(engine: Engine) -> None:

@@ -19,7 +19,7 @@ from metadata.model import Metadata
 from metadata.source import PackSource
 
 from .clock import Clock
-from .db import expression_indexes, meta_versions
+from .db import analyze, expression_indexes, meta_versions
 from .sqlexpr import wanted_indexes
 
 
@@ -57,6 +57,7 @@ def install(engine: Engine, sources: list[PackSource], *, actor: str = "system",
             digest=meta.digest, installed_at=now, installed_by=actor, indexes=sorted(wanted),
             packs=[{"label": s.label, "files": s.files} for s in sources],
         ).returning(meta_versions.c.id)).scalar_one()
+    analyze(engine)
     installed = Installed(version, meta, tuple(sources))
     _cache[(str(engine.url), version)] = installed
     return installed

@@ -167,10 +167,15 @@ def find(engine: Engine, meta: Metadata, q: Query, types: Registry = EMPTY) -> l
     return [Row(r.id, r.version, decode(entity, _doc(r.data), types), r.created_at, r.updated_at) for r in rows]
 
 
-def count(engine: Engine, meta: Metadata, q: Query, types: Registry = EMPTY) -> int:
+def count(engine: Engine, meta: Metadata, q: Query, types: Registry = EMPTY, cap: int | None = None) -> int:
+    """How many records match; with `cap`, counting stops there (a list shows "10,000+" instead of
+    reading every match of a broad filter at a million records)."""
     b = _Builder(meta, engine.dialect.name, meta.entity(q.entity), types)
+    sql = f"SELECT COUNT(*) FROM records r WHERE {b.where(q)}"
+    if cap is not None:
+        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM records r WHERE {b.where(q)} LIMIT {int(cap)}) capped"
     with engine.connect() as c:
-        return c.execute(text(f"SELECT COUNT(*) FROM records r WHERE {b.where(q)}"), b.params).scalar_one()
+        return c.execute(text(sql), b.params).scalar_one()
 
 
 def aggregate(engine: Engine, meta: Metadata, q: Query, path: str, func: str = "sum", types: Registry = EMPTY):

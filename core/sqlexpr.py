@@ -6,6 +6,7 @@ cannot with bound parameters). Values are always bound parameters.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 
 from metadata.model import Entity, Field
@@ -36,7 +37,18 @@ def value_expr(dialect: str, field: Field, column: str = "data") -> str:
 
 
 def index_name(entity: str, field: str, unique: bool) -> str:
-    return f"fx_{'u' if unique else 'i'}_{entity}__{field}"[:63]
+    return _short(f"fx_{'u' if unique else 'i'}_{entity}__{field}")
+
+
+def composite_name(entity: str, fields) -> str:
+    return _short(f"fx_c_{entity}__" + "__".join(fields))
+
+
+def _short(name: str) -> str:
+    """Index names fit PostgreSQL's 63 characters; long ones end in a hash to stay unique."""
+    if len(name) <= 63:
+        return name
+    return name[:54] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
 
 
 def index_ddl(dialect: str, entity: Entity, field: Field) -> str:
@@ -50,11 +62,20 @@ def index_ddl(dialect: str, entity: Entity, field: Field) -> str:
     return f'CREATE {kind} IF NOT EXISTS "{name}" ON records ({expr}) WHERE {where}'
 
 
+def composite_ddl(dialect: str, entity: Entity, fields) -> str:
+    """A (filter, sort) index: equality on the first fields, then ordered by the last, then id."""
+    exprs = ", ".join(value_expr(dialect, entity.field(n), "data") for n in fields)
+    return (f'CREATE INDEX IF NOT EXISTS "{composite_name(entity.name, fields)}" ON records ({exprs}, id) '
+            f"WHERE entity = '{ident(entity.name)}'")
+
+
 def wanted_indexes(dialect: str, entities) -> dict[str, str]:
-    """name -> DDL for every indexed or unique field of every entity."""
+    """name -> DDL for every indexed or unique field and every composite index of every entity."""
     out = {}
     for entity in entities:
         for f in entity.fields:
             if (f.indexed or f.unique) and f.storage in TEMPLATES:
                 out[index_name(entity.name, f.name, f.unique)] = index_ddl(dialect, entity, f)
+        for fields in entity.indexes:
+            out[composite_name(entity.name, fields)] = composite_ddl(dialect, entity, fields)
     return out

@@ -224,6 +224,12 @@ def compile_entity(doc: Doc, ctx: Context) -> Entity | None:
         if not any(t.startswith("SEQ:") for t in tokens):
             c.report(("numbering", "pattern"), "the pattern needs a sequence part such as {SEQ:5}")
         numbering = Numbering(n["field"], n["pattern"])
+    for i, names in enumerate(data.get("indexes", [])):
+        for name in names:
+            f = by_name.get(name)
+            if f is None or f.storage not in ("text", "integer", "decimal", "date", "datetime", "boolean"):
+                c.report(("indexes", i), f"'{name}' is not a field that can be indexed "
+                         "(a scalar field of this entity)")
     permissions = MappingProxyType({k: tuple(v) for k, v in (data.get("permissions") or {}).items()})
     return Entity(name=doc.name, label=label(data.get("label"), doc.name), fields=fields,
                   title_field=title,
@@ -233,7 +239,8 @@ def compile_entity(doc: Doc, ctx: Context) -> Entity | None:
                                                                               if not f.is_table][:6]
                                      if n not in removed),
                   numbering=numbering, permissions=permissions, validations=tuple(validations),
-                  removed_fields=tuple(sorted(removed)), computed_order=order, pack=doc.pack,
+                  removed_fields=tuple(sorted(removed)), computed_order=order,
+                  indexes=tuple(tuple(i) for i in data.get("indexes", []) if not set(i) & removed), pack=doc.pack,
                   description=label(data.get("description")))
 
 

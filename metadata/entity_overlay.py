@@ -8,7 +8,7 @@ from .labels import overlay_value
 from .yamlsource import line_of
 
 TOP_LEVEL = ("label", "description", "title_field", "search_fields", "list_columns", "numbering",
-             "permissions")
+             "permissions", "indexes")
 
 
 def _find(fields: list, dotted: str):

@@ -107,6 +107,7 @@ class Entity:
     permissions: Mapping[str, tuple[str, ...]]
     validations: tuple[Validation, ...]
     removed_fields: tuple[str, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()   # composite (filter, sort) indexes
     computed_order: tuple[str, ...] = ()   # computed fields in dependency order
     pack: str = ""
     description: Label | None = None

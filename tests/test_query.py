@@ -60,6 +60,7 @@ def test_search_in_and_pagination(data):
     page2 = find(engine, meta, Query("customer", sort=["rating"], limit=2, offset=2))
     assert names(page2) == ["王五", "zhao_liu"]
     assert count(engine, meta, Query("customer", [Filter("rating", "notblank")])) == 3
+    assert count(engine, meta, Query("customer"), cap=2) == 2
 
 
 def test_child_row_filters_and_exact_sums(data):
@@ -116,3 +117,28 @@ def test_system_columns_filter_and_sort(data):
     assert [r.id for r in rows] == [people[3].id, people[2].id]
     assert count(engine, meta, Query("customer", [Filter("id", "in", [people[0].id, people[2].id])])) == 2
     assert count(engine, meta, Query("customer", [Filter("created_at", "ge", "2026-03-15T00:00:00")])) == 4
+
+
+def test_composite_index_serves_filter_then_sort(engine, clock):
+    from core.sqlexpr import composite_name, value_expr
+    from metadata.source import PackSource
+    pack = PackSource("c", {"pack.yaml": "name: c\nversion: 1.0.0\n", "entities/c.yaml": (
+        "name: c\nindexes: [[region, name]]\nfields:\n  - {name: name, type: text}\n"
+        "  - {name: region, type: text}\n")})
+    inst = metastore.install(engine, [pack], clock=clock)
+    store = Store(engine, inst.meta, clock=clock)
+    for region, name in [("a", "z"), ("b", "y"), ("a", "x")]:
+        store.create("c", {"region": region, "name": name})
+    rows = find(engine, inst.meta, Query("c", [Filter("region", "eq", "a")], sort=["name"]))
+    assert [r.values["name"] for r in rows] == ["x", "z"]
+    name = composite_name("c", ("region", "name"))
+    e = inst.meta.entity("c")
+    region, sort = (value_expr(engine.dialect.name, e.field(n), "r.data") for n in ("region", "name"))
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in conn.execute(text(
+                f"EXPLAIN QUERY PLAN SELECT id FROM records r INDEXED BY {name} WHERE r.entity = 'c' "
+                f"AND r.deleted = 0 AND {region} = 'a' ORDER BY {sort} ASC NULLS LAST, r.id LIMIT 20")))
+            assert name in plan and "TEMP B-TREE" not in plan
+        else:
+            assert conn.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": name}).first()

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import create_schema, default_url, drop_schema, make_engine, meta_versions
+from core.db import analyze, create_schema, default_url, drop_schema, make_engine, meta_versions
 from core.errors import DanbaoError, ValidationError
 from metadata.errors import MetadataError, Problem
 from metadata.source import PackSource, read_pack_dir
@@ -328,6 +328,7 @@ def import_cmd(ctx, entity, file, fmt, dry_run, partial, as_new, username):
     if result.errors:
         click.echo(f"{result.failed_rows} of {result.rows} row(s) failed.")
     if result.committed:
+        analyze(store.engine)  # the planner should know about the new rows
         click.echo(f"Imported {result.rows - result.failed_rows} row(s): {result.created} created, "
                    f"{result.updated} updated, {result.unchanged} unchanged"
                    + (f"; the {result.failed_rows} failing row(s) were skipped." if result.errors else "."))
@@ -447,6 +448,7 @@ def demo(ctx, host, port, reset, no_serve):
         click.echo(f"Installed {_summary(current.meta)}")
         store = Store(engine, current.meta, registry=registry(), meta_version=current.version)
         counts = load_demo(store)
+        analyze(engine)
         click.echo(f"Demo data: {counts.enterprise_customer} enterprise customers, "
                    f"{counts.individual_customer} individual customers, {counts.bank} banks")
     else:
