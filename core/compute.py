@@ -15,15 +15,22 @@ _child_order: dict[int, tuple[Field, ...]] = {}
 
 
 def functions_for(meta: Metadata, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Functions available to formulas: plugin functions plus LOOKUP into this metadata's code lists."""
-    def lookup(codelist, code, locale="zh"):
+    """Functions available to formulas: plugin functions plus LOOKUP into this metadata's code lists.
+
+    LOOKUP(list, code) is the code's label; LOOKUP(list, code, key) the value `key` of the item's
+    `data` (e.g. a collateral kind's loan-to-value cap), or its label in locale `key` ("en")."""
+    def lookup(codelist, code, key="zh"):
         if code is None:
             return None
         cl = meta.codelists.get(str(codelist))
         if cl is None:
-            raise FormulaError(f"LOOKUP: no code list '{codelist}'")
+            raise FormulaError(f"LOOKUP: no code list '{codelist}'", zh=f"LOOKUP:没有代码表「{codelist}」")
         item = cl.get(str(code))
-        return text_of(item.label, str(locale)) if item else None
+        if item is None:
+            return None
+        if key in item.data:
+            return item.data[key]
+        return text_of(item.label, key) if key in item.label or key in ("zh", "en") else None
     return {**(extra or {}), "LOOKUP": lookup}
 
 

@@ -66,6 +66,12 @@ def test_unknown_field_and_function_in_formula_with_suggestion():
     assert any("fields.x.visible_if" in o and "FOO" in o for o in out)
 
 
+def test_lookup_into_unknown_code_list():
+    out = problems(src({"entities/p.yaml": "name: p\nfields:\n  - {name: k, type: text}\n"
+                                           "  - {name: l, type: computed, result: text, formula: 'LOOKUP(\"nolist\", k)'}\n"}))
+    assert any("fields.l.formula: LOOKUP: no code list 'nolist'" in o for o in out)
+
+
 def test_link_to_unknown_entity_and_unknown_codelist():
     out = problems(src({"entities/p.yaml": """\
         name: p

@@ -47,9 +47,17 @@ def test_create_parses_fills_defaults_and_computes(store, customer):
     assert v["start"] == date(2026, 3, 15) and v["end"] == date(2027, 3, 15)   # TODAY() from the clock
     assert [r["recognised"] for r in v["collateral"]] == [Decimal("350000.00"), Decimal("50000.01")]
     assert v["collateral"][1]["ratio"] == Decimal("50.00")                      # child default
+    assert [r["kind_label"] for r in v["collateral"]] == ["房产", "土地"]          # LOOKUP label
+    assert [r["over_cap"] for r in v["collateral"]] == [False, False]            # LOOKUP data
     assert v["recognised_total"] == Decimal("400000.01")
     assert v["number"] == "DB202603-0001"
     assert store.get("project", p.id).values == v
+
+
+def test_lookup_reads_code_list_data(store, customer):
+    p = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "1",
+                                 "collateral": [{"kind": "land", "value": "1", "ratio": "65"}]})
+    assert p.values["collateral"][0]["over_cap"] is True                          # land caps at 60
 
 
 def test_formulas_read_linked_records(store, customer):
@@ -142,7 +150,8 @@ def test_history_records_who_what_when_with_child_rows(store, customer, clock):
     assert upd["actor"] == "wang" and upd["at"].hour == 10 and upd["version"] == 2
     rows_change = upd["changes"]["collateral"]
     assert rows_change["rows"]["0"]["value"] == ["10.00", "20.00"]
-    assert rows_change["added"] == [{"kind": "land", "value": "5.00", "ratio": "50.00", "recognised": "2.50"}]
+    assert rows_change["added"] == [{"kind": "land", "value": "5.00", "ratio": "50.00", "recognised": "2.50",
+                                     "kind_label": "土地", "over_cap": False}]
     store.delete("project", p.id, version=p.version, actor=Actor("zhao"))
     assert store.history("project", p.id)[-1]["action"] == "delete"
     with pytest.raises(NotFound):

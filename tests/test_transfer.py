@@ -58,7 +58,8 @@ def test_csv_export_writes_exact_strings_and_child_tables_as_json(store):
     assert first["fee"] == "185185183.52"       # computed, exported (ignored on import)
     assert first["number"] == "DB202603-0001" and first["start"] == "2026-01-31" and first["end"] == "2027-01-31"
     assert json.loads(first["collateral"])[0] == {"kind": "house", "value": "3000000.10", "ratio": "70.00",
-                                                  "recognised": "2100000.07"}
+                                                  "recognised": "2100000.07", "kind_label": "房产",
+                                                  "over_cap": False}
     assert rows[2]["amount"] == "999999999999.99"
     assert rows[1]["approved"] == "" and rows[1]["bond_rating"] == "AA+"
 
