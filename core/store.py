@@ -28,7 +28,7 @@ from .history import diff
 from .registry import EMPTY, Registry
 from .numbering import next_number
 from .sqlexpr import ident, value_expr
-from .validate import prepare
+from .validate import Prepared, evaluate, prepare
 
 UNIQUE_INDEX = re.compile(r"fx_u_([a-z0-9_]+?)__([a-z0-9_]+)")
 
@@ -182,6 +182,25 @@ class Store:
             c.execute(delete(record_rows).where(record_rows.c.record_id == record_id))
             c.execute(insert(history).values(entity=entity.name, record_id=record_id, action="delete",
                                              actor=actor.username, at=now, version=version + 1, changes=row.data))
+
+    def preview(self, entity_name: str, data: Mapping[str, Any], *, record_id: int | None = None,
+                actor: Actor | None = SYSTEM) -> Prepared:
+        """What saving `data` would give, without writing: values with computed fields, every
+        error so far, and each field's live state (visible / required / read-only). Screens call
+        this while the user types; the save itself checks everything again."""
+        entity = self.meta.entity(entity_name)
+        self._require(actor, "update" if record_id else "create", entity)
+        now = self.clock.now()
+        with self.engine.connect() as c:
+            existing, system = None, {"id": None, "created_at": now, "updated_at": now,
+                                      "created_by": actor.username, "updated_by": actor.username}
+            if record_id is not None:
+                row = self._row(c, entity.name, record_id)
+                existing = decode(entity, row.data, self.types)
+                system.update(id=row.id, created_at=row.created_at, created_by=row.created_by)
+            return evaluate(self.meta, entity, data, existing, functions=self.functions, today=now.date(),
+                            exists=lambda target, ids: self._existing(c, target, ids), trusted=actor.system,
+                            system=system, types=self.types, load_link=lambda e, i: self._linked(c, e, i))
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, entity_name: str, record_id: int, *, actor: Actor | None = SYSTEM) -> Record:

@@ -1,12 +1,13 @@
 """Turn input into a record's values: parse, defaults, computed fields, conditions and every rule.
 
-One function, `prepare`, used by every write (screens, imports, API, workflow). It never writes;
-it returns the values to store or raises ValidationError with every problem by field path.
+`prepare` is used by every write (screens, imports, API, workflow): it returns the values to store
+or raises ValidationError with every problem by field path. `evaluate` is the same work without
+raising, for a form being filled in: values, errors so far, and each field's live state.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from metadata.model import Entity, Field, Metadata
@@ -21,16 +22,38 @@ from .registry import EMPTY, Registry
 Exists = Callable[[str, set[int]], set[int]]  # (entity or "user", ids) -> the ids that exist
 
 
+@dataclass(frozen=True)
+class FieldState:
+    visible: bool = True
+    required: bool = False
+    readonly: bool = False
+
+
 @dataclass
 class Prepared:
     values: dict                # typed values of every field (tables: lists of row dicts)
     cleared: list[str]          # fields cleared because visible_if made them hidden
+    errors: dict = field(default_factory=dict)    # path -> messages (evaluate only)
+    states: dict = field(default_factory=dict)    # path -> FieldState, for every field and row field
 
 
 def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existing: dict | None, *,
             functions, today, exists: Exists, trusted: bool = False, system: Mapping | None = None,
             types: Registry = EMPTY, load_link=None) -> Prepared:
+    p = evaluate(meta, entity, incoming, existing, functions=functions, today=today, exists=exists,
+                 trusted=trusted, system=system, types=types, load_link=load_link)
+    if p.errors:
+        raise ValidationError(p.errors)
+    return p
+
+
+def evaluate(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existing: dict | None, *,
+             functions, today, exists: Exists | None = None, trusted: bool = False,
+             system: Mapping | None = None, types: Registry = EMPTY, load_link=None) -> Prepared:
+    """Everything `prepare` does, returning the errors instead of raising them (links are checked
+    only when `exists` is given)."""
     errors: dict[str, list] = {}
+    states: dict[str, FieldState] = {}
     ev = Evaluator(entity, functions, today, errors, types, load_link)
     values = {k: _copy(v) for k, v in (existing or {}).items() if entity.has(k)}
     given = set()
@@ -67,16 +90,17 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
         ev.compute(values)  # hidden inputs are blank now
     env = {**(system or {}), **values}
     for f in entity.fields:
-        _check_field(ev, meta, f, values.get(f.name), f.name, env, existing, trusted, errors)
+        states[f.name] = _check_field(ev, meta, f, values.get(f.name), f.name, env, existing, trusted, errors)
         if f.is_table:
             for i, row in enumerate(values.get(f.name) or []):
                 row_env = {**row, "parent": values}
                 old_rows = (existing or {}).get(f.name) or []
                 old = old_rows[i] if i < len(old_rows) else None
                 for ch in f.fields:
-                    _check_field(ev, meta, ch, row.get(ch.name), f"{f.name}.{i}.{ch.name}", row_env, old, trusted,
-                                 errors)
-    _check_links(entity, values, exists, errors)
+                    path = f"{f.name}.{i}.{ch.name}"
+                    states[path] = _check_field(ev, meta, ch, row.get(ch.name), path, row_env, old, trusted, errors)
+    if exists is not None:
+        _check_links(entity, values, exists, errors)
     broken = {path.split(".")[0] for path in errors}
     for v in entity.validations:
         if broken & compile_formula(v.formula).names:
@@ -84,9 +108,7 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
         ok = ev.run(v.formula, env, v.field or "", v.message)
         if ok is not None and not ok:
             errors.setdefault(v.field or "", []).append(dict(v.message))
-    if errors:
-        raise ValidationError(errors)
-    return Prepared(values, cleared)
+    return Prepared(values, cleared, errors, states)
 
 
 def _copy(v):
@@ -148,24 +170,27 @@ def _apply_visibility(ev: Evaluator, entity: Entity, values: dict, system) -> li
     return cleared
 
 
-def _check_field(ev: Evaluator, meta: Metadata, f: Field, value, path: str, env, existing, trusted, errors):
+def _check_field(ev: Evaluator, meta: Metadata, f: Field, value, path: str, env, existing, trusted,
+                 errors) -> FieldState:
+    """Check one field's rules; return its live state (shown, required, editable)."""
     def err(zh, en):
         errors.setdefault(path, []).append(msg(zh, en))
 
     if f.visible_if and not ev.condition(f.visible_if, env, path, f.label, True):
-        return
+        return FieldState(visible=False)
+    required = f.required or ev.condition(f.required_if, env, path, f.label, False)
+    readonly = f.readonly or f.is_computed or ev.condition(f.readonly_if, env, path, f.label, False)
+    state = FieldState(True, required, readonly)
     if path in errors:  # the input could not be read; "required" would only repeat that
-        return
+        return state
     if is_blank(value):
-        if f.required or ev.condition(f.required_if, env, path, f.label, False):
-            if not f.is_computed:
-                err("必填", "required")
+        if required and not f.is_computed:
+            err("必填", "required")
         if f.is_table and f.min_rows:
             err(f"至少 {f.min_rows} 行", f"at least {f.min_rows} row(s)")
-        return
+        return state
     old = (existing or {}).get(f.name) if existing is not None else None
-    if not trusted and existing is not None and f.readonly_if and value != old \
-            and ev.condition(f.readonly_if, env, path, f.label, False):
+    if not trusted and existing is not None and f.readonly_if and not f.readonly and value != old and readonly:
         err("该字段当前不可修改", "this field cannot be changed now")
     if f.min is not None and value < f.min:
         err(f"不能小于 {f.min}", f"must be at least {f.min}")
@@ -191,6 +216,7 @@ def _check_field(ev: Evaluator, meta: Metadata, f: Field, value, path: str, env,
         _check_files(f, value, err)
     if f.type == "id_number" and id_number_birth_date(value) > ev.today:
         err("身份证号码中的出生日期晚于今天", "the ID number's birth date is in the future")
+    return state
 
 
 def _offered(meta: Metadata, f: Field, code) -> bool:

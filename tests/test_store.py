@@ -273,3 +273,17 @@ def test_unchanged_readonly_value_posted_back_is_accepted(store, customer):
     with pytest.raises(ValidationError) as e:
         store.update("project", p.id, {"number": "DB-OTHER"}, version=p2.version, actor=pm)
     assert list(e.value.errors) == ["number"]
+
+
+def test_preview_gives_values_errors_and_live_states_without_writing(store, customer, engine):
+    before = rows(engine)
+    p = store.preview("project", {"customer": customer.id, "kind": "bond", "amount": "abc", "rate": "3"})
+    assert p.errors["amount"][0]["en"] == "Not a valid number"
+    assert p.states["bond_rating"].visible and p.states["bond_rating"].required
+    assert p.states["fee"].readonly and p.states["number"].readonly
+    p = store.preview("project", {"customer": customer.id, "kind": "loan", "amount": "100", "rate": "3"})
+    assert p.values["fee"] == Decimal("3.00") and not p.errors
+    assert not p.states["bond_rating"].visible
+    big = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "6000000"})
+    assert store.preview("project", {"amount": "6000001"}, record_id=big.id).states["approved"].readonly
+    assert rows(engine) == before + 1
