@@ -71,11 +71,12 @@ def create_app(config: dict | None = None) -> Flask:
         registry = build_registry()
     app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock(), registry)
 
-    from . import auth, views
+    from . import auth, context, lists, records, views
+    from metadata.model import text_of
     auth.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(views.bp)
-    views.init_app(app)
+    for module in (auth, views, lists, records):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals.update(text_of=text_of, nav_entities=context.nav_entities)
     _error_handlers(app)
     return app
 
