@@ -11,8 +11,8 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, UniqueConstraint, create_engine, event, text)
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, UniqueConstraint, create_engine, event, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
@@ -88,7 +88,25 @@ users = Table(
     Column("department", String(63)),
     Column("manager_id", Id),
     Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),   # consecutive failed sign-ins
+    Column("locked_until", DateTime),                               # sign-in refused until then
     UniqueConstraint("username", name="uq_users_username"),
+)
+
+files = Table(
+    "files", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("entity", String(63), nullable=False),       # the entity and field it was uploaded for
+    Column("field", String(127), nullable=False),
+    Column("record_id", Id),                            # set once a saved record refers to it
+    Column("uploaded_by", String(100)),
+    Column("uploaded_at", DateTime, nullable=False),
+    Index("ix_files_record", "entity", "record_id"),
 )
 
 
