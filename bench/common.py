@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
 DEFAULT_SQLITE = "sqlite:////tmp/danbao_bench.sqlite"
 
@@ -31,7 +31,7 @@ def timed(fn, reps: int, warmup: int = 3) -> list[float]:
 
 def summary(ms: list[float]) -> dict:
     ordered = sorted(ms)
-    p95 = ordered[min(len(ordered) - 1, max(0, int(round(0.95 * len(ordered))) - 1))]
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
     return {"n": len(ms), "median": statistics.median(ms), "p95": p95, "min": ordered[0], "max": ordered[-1]}
 
 
