@@ -149,7 +149,6 @@ def make_engine(url: str | None = None, **kw) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples: fast at any size
             cur.close()
 
         @event.listens_for(engine, "begin")
