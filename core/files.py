@@ -28,9 +28,10 @@ import json
 import mimetypes
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -39,8 +40,18 @@ from .clock import Clock
 from .db import files, history, records
 from .errors import NotFound, ValidationError, msg
 
-__all__ = ["save_upload", "open_file", "attach", "delete_orphans", "parse_refs", "clean_name",
-           "extension", "sniff", "PREVIEWABLE", "limit_bytes"]
+__all__ = [
+    "PREVIEWABLE",
+    "attach",
+    "clean_name",
+    "delete_orphans",
+    "extension",
+    "limit_bytes",
+    "open_file",
+    "parse_refs",
+    "save_upload",
+    "sniff",
+]
 
 # extension -> (magic test, content type). Files with these extensions must really be that format.
 _MAGIC = {
@@ -81,7 +92,7 @@ def clean_name(name: str) -> str:
 
 def sniff(data: bytes) -> str | None:
     """The previewable content type the bytes really are (by magic numbers), else None."""
-    for _ext, (test, ctype) in _MAGIC.items():
+    for test, ctype in _MAGIC.values():
         if test(data[:1024]):
             return ctype
     return None

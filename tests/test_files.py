@@ -185,7 +185,8 @@ def test_refused_uploads_show_messages_in_the_users_language(app, client):
     assert [r["name"] for r in refs_in(html, "contract_files")] == ["ok.pdf"]
     assert "dbf-errors" in html and 'role="alert"' in html
     assert "不允许" in html and "超过 1 MB" in html and "不是 .pdf" in html
-    assert "允许类型" in html or "Allowed types" in html                 # the hint
+    hint = re.search(r'class="dbf-hint"[^>]*>(.*?)</p>', html, re.DOTALL).group(1)    # limits as a hint
+    assert "pdf, jpg, png" in hint and "1 MB" in hint
     with client.session_transaction() as s:
         s["lang"] = "en"
     html = text(upload(client, tok, [("a.exe", b"MZ")]))
@@ -308,8 +309,9 @@ def test_saved_record_with_attachments_then_download(app, client):
     with app.test_request_context():
         from flask import render_template
         from flask_login import login_user
-        from ui.auth import LoginUser
+
         from core.users import get_user
+        from ui.auth import LoginUser
         login_user(LoginUser(get_user(engine, username="li")))
         entity = store.meta.entity("dossier")
         out = render_template("files/widget.html", entity=entity, field=entity.field("contract_files"),

@@ -27,7 +27,15 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from core import files as core_files
@@ -41,9 +49,10 @@ bp = Blueprint("files", __name__)
 FILES_PARAM, NAME_PARAM, REMOVE_PARAM = "_fw_files", "_fw_name", "_fw_remove"
 ENTITY_PARAM, FIELD_PARAM = "_fw_entity", "_fw_field"
 IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
-# Chromium's PDF viewer is a plugin inside the PDF's own document: it needs object-src, and a
-# `sandbox` directive would block it. Scripts stay forbidden.
-PDF_CSP = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+# PDFs open in the browser's own viewer (a new tab: the widget's preview link). Checked in Chromium
+# 156: its viewer renders under `default-src 'none'`; object-src 'self' keeps older plugin-based
+# viewers working, and there is no `sandbox` (some viewers refuse sandboxed documents).
+PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
@@ -62,27 +71,13 @@ def _setup(state) -> None:
 
 
 # -- language ----------------------------------------------------------------------------------
-def _(text: str, **kw) -> str:
-    try:
-        from flask_babel import gettext
-        if "babel" in current_app.extensions:
-            return gettext(text, **kw)
-    except Exception:  # noqa: BLE001 - translation must never break an upload
-        pass
-    return text % kw if kw else text
-
-
 def lang() -> str:
     """"zh" or "en", from Flask-Babel's locale ("zh" when Babel is not set up)."""
-    try:
-        from flask_babel import get_locale
-        if "babel" in current_app.extensions:
-            loc = get_locale()
-            if loc is not None:
-                return "en" if str(loc).startswith("en") else "zh"
-    except Exception:  # noqa: BLE001
-        pass
-    return "zh"
+    if "babel" not in current_app.extensions:
+        return "zh"
+    from flask_babel import get_locale
+    loc = get_locale()
+    return "en" if loc is not None and str(loc).startswith("en") else "zh"
 
 
 def message(m: dict) -> str:
