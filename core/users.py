@@ -2,6 +2,7 @@
 
     create_user(engine, "li", name="李经理", roles=["pm_a"], password="…")
     user = authenticate(engine, "li", "…")     # None when the name or password is wrong
+    result = sign_in(engine, "li", "…", now=clock.now())   # the same, with lock-out after failures
 
 Roles are plain names that metadata permissions refer to (`permissions: {read: [pm_a, risk]}`).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
@@ -21,6 +23,8 @@ from .errors import DanbaoError, NotFound, ValidationError, msg
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
 MIN_PASSWORD = 6
+MAX_FAILURES = 5                     # consecutive failed sign-ins before the account is locked
+LOCK_MINUTES = 15                    # how long it stays locked
 # A hash that never matches, checked when the user does not exist so that a wrong name and a
 # wrong password take the same time.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -82,7 +86,8 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         raise ValidationError(errors)
     with engine.begin() as conn:
         done = conn.execute(update(users).where(users.c.username == username)
-                            .values(password_hash=generate_password_hash(password))).rowcount
+                            .values(password_hash=generate_password_hash(password),
+                                    failed_logins=0, locked_until=None)).rowcount
     if done != 1:
         raise NotFound(msg(f"用户「{username}」不存在", f"no user '{username}'"))
 
@@ -128,3 +133,47 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
     if not check_password_hash(row.password_hash, password or "") or not row.active:
         return None
     return _user(row)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of `sign_in`: the user when it worked; `locked_until` when the account is locked
+    (then the password was not even checked)."""
+    user: User | None
+    locked_until: datetime | None = None
+
+
+def sign_in(engine: Engine, username: str, password: str, *, now: datetime,
+            max_failures: int = MAX_FAILURES, lock_minutes: int = LOCK_MINUTES) -> SignIn:
+    """Check a sign-in with lock-out: `max_failures` consecutive wrong passwords lock the account for
+    `lock_minutes` (counted from `now`, which comes from the injected clock). A success resets the
+    count. Unknown names are answered exactly like wrong passwords."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == (username or ""))).first()
+    if row is None or not row.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return SignIn(None)
+    if row.locked_until is not None and row.locked_until > now:
+        return SignIn(None, row.locked_until)
+    if check_password_hash(row.password_hash, password or "") and row.active:
+        if row.failed_logins or row.locked_until is not None:
+            with engine.begin() as conn:
+                conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None))
+        return SignIn(_user(row))
+    with engine.begin() as conn:   # one atomic increment: parallel attempts all count
+        failures = conn.execute(update(users).where(users.c.id == row.id)
+                                .values(failed_logins=users.c.failed_logins + 1, locked_until=None)
+                                .returning(users.c.failed_logins)).scalar_one()
+        if failures >= max_failures:
+            until = now + timedelta(minutes=lock_minutes)
+            conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=until))
+            return SignIn(None, until)
+    return SignIn(None)
+
+
+def unlock(engine: Engine, username: str) -> None:
+    """Lift a lock-out and forget failed sign-ins (setting a password does this too)."""
+    with engine.begin() as conn:
+        if conn.execute(update(users).where(users.c.username == username)
+                        .values(failed_logins=0, locked_until=None)).rowcount != 1:
+            raise NotFound(msg(f"用户「{username}」不存在", f"no user '{username}'"))

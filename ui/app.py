@@ -11,21 +11,34 @@ Nothing happens at import time. Configuration keys (all optional):
 - `CLOCK`: a `core.clock.Clock` (tests inject a fixed one)
 - `REGISTRY`: the plugin registry (default: every installed plugin, `plugins.manager.build_registry()`)
 - `PAGE_SIZE`: rows per list page (default 20)
+- `PERMANENT_SESSION_LIFETIME`: sign-out after this long without a request (default 8 hours)
+- `REMEMBER_COOKIE_DURATION`: how long "remember me" lasts (default 14 days)
+- `SESSION_COOKIE_SECURE`: set it (behind HTTPS) to send the session and remember cookies only over
+  HTTPS; default $DANBAO_SECURE_COOKIES == "1"
+
+Every response carries security headers (`SECURITY_HEADERS`, a Content-Security-Policy that allows
+only this site's own scripts and styles); errors are answered with friendly pages in the user's
+language, or with a small alert fragment for HTMX requests — never with a stack trace.
 """
 from __future__ import annotations
 
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_htmx import HTMX
 from werkzeug.exceptions import HTTPException
 
 from core import metastore
 from core.clock import Clock
 from core.db import make_engine
 from core.errors import DanbaoError, NotFound, PermissionDenied
+
+from .i18n import N_
 
 log = logging.getLogger("danbao")
 
@@ -58,10 +71,25 @@ class Danbao:
         return metastore.current(self.engine, field_types=reg.storage, functions=reg.function_names)
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "font-src 'self'; connect-src 'self'; object-src 'self'; frame-src 'self'; "
+        "frame-ancestors 'self'; base-uri 'self'; form-action 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(PAGE_SIZE=20, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(PAGE_SIZE=20, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=os.environ.get("DANBAO_SECURE_COOKIES") == "1",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=8), SECURITY_HEADERS=dict(SECURITY_HEADERS))
     app.config.update(config or {})
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config["SESSION_COOKIE_SECURE"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.config.get("INSTANCE_DIR", "instance")))
     engine = app.config.get("ENGINE") or make_engine(app.config.get("DATABASE_URL"))
@@ -70,54 +98,92 @@ def create_app(config: dict | None = None) -> Flask:
         from plugins.manager import build_registry
         registry = build_registry()
     app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock(), registry)
+    HTMX(app)
 
-    from . import auth, context, lists, records, views
-    from metadata.model import text_of
+    from . import auth, context, i18n, lists, records, views
+    i18n.init_app(app)
     auth.init_app(app)
     for module in (auth, views, lists, records):
         app.register_blueprint(module.bp)
-    app.jinja_env.globals.update(text_of=text_of, nav_entities=context.nav_entities)
+    app.jinja_env.globals.update(nav_entities=context.nav_entities)
+    app.after_request(_security_headers)
     _error_handlers(app)
     return app
 
 
+def _security_headers(resp):
+    for name, value in current_app.config["SECURITY_HEADERS"].items():
+        resp.headers.setdefault(name, value)
+    if resp.mimetype == "text/html" and "Cache-Control" not in resp.headers:
+        resp.headers["Cache-Control"] = "no-store"     # business data is not kept in shared caches
+    return resp
+
+
 _TITLES = {
-    400: ("请求无效", "The request could not be handled."),
-    403: ("没有权限", "You may not see this page."),
-    404: ("页面不存在", "The page or record does not exist."),
-    405: ("不支持的操作", "This action is not allowed here."),
-    500: ("系统错误", "Something went wrong on our side; it has been logged."),
+    400: N_("The request could not be handled"),
+    403: N_("Access denied"),
+    404: N_("Page not found"),
+    405: N_("Action not allowed"),
+    413: N_("Too large"),
+    500: N_("System error"),
+}
+_DETAILS = {
+    400: N_("Please check what you entered and try again."),
+    403: N_("You do not have permission to see this page."),
+    404: N_("The page or record does not exist."),
+    405: N_("This action is not allowed here."),
+    413: N_("What was sent is larger than allowed."),
+    500: N_("Something went wrong on our side. It has been logged; please try again later."),
 }
 
 
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
 def _error_page(code: int, detail: str | None = None):
-    zh, en = _TITLES.get(code, _TITLES[500])
-    return render_template("error.html", code=code, title=zh, title_en=en, detail=detail), code
+    """The friendly page (or, for HTMX, an alert fragment shown in the page's #alerts box)."""
+    code = code if code in _TITLES else 500
+    title, detail = _(_TITLES[code]), detail or _(_DETAILS[code])
+    if _is_htmx():
+        html = render_template("error_fragment.html", code=code, title=title, detail=detail)
+        return html, code, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
+    return render_template("error.html", code=code, title=title, detail=detail), code
 
 
 def _error_handlers(app: Flask) -> None:
+    from .auth import CSRFError
+    from .i18n import message
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e: CSRFError):
+        return _error_page(400, _("The page has expired or the form did not come from this site "
+                                  "(CSRF check failed). Reload the page and try again."))
+
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         code = e.code or 500
-        detail = e.description if code == 400 and isinstance(e.description, str) and \
-            e.description.startswith("CSRF") else None
-        if code not in _TITLES:
+        if code < 400 or code not in _TITLES:
             return e
-        return _error_page(code, detail)
+        return _error_page(code)
 
     @app.errorhandler(NotFound)
     def not_found(e: NotFound):
-        return _error_page(404, e.message["zh"])
+        return _error_page(404, message(e.message))
 
     @app.errorhandler(PermissionDenied)
     def forbidden(e: PermissionDenied):
-        return _error_page(403, e.message["zh"])
+        return _error_page(403, message(e.message))
 
     @app.errorhandler(DanbaoError)
     def danbao_error(e: DanbaoError):
-        return _error_page(400, e.message["zh"])
+        return _error_page(400, message(e.message))
 
     @app.errorhandler(Exception)
     def crash(e: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_page(500)
+        try:
+            return _error_page(500)
+        except Exception:  # noqa: BLE001 - even the error page failed: a plain answer, never a trace
+            log.exception("the error page failed too")
+            return "500 Internal Server Error", 500, {"Content-Type": "text/plain; charset=utf-8"}

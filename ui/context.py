@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from core.errors import PermissionDenied, msg
 from core.store import Store
-from metadata.model import Entity, Metadata, text_of
+from metadata.model import Entity, Metadata, text_of as label_in
+
+from .i18n import text_of
 
 
 def installed():
@@ -58,5 +60,6 @@ def entity_or_404(name: str) -> Entity:
         abort(404)
     entity = m.entity(name)
     if not store().allowed(current_user.actor, "read", entity):
-        raise PermissionDenied(msg(f"没有查看「{text_of(entity.label)}」的权限", f"you may not read {name}"))
+        raise PermissionDenied(msg(f"没有查看「{label_in(entity.label, 'zh')}」的权限",
+                                   f"You may not read {label_in(entity.label, 'en')}."))
     return entity

@@ -1,10 +1,19 @@
-"""Stored values formatted for people: code-list labels, money with thousands separators, link
-titles and user names looked up in batches (one query per linked entity, never per row)."""
+"""Stored values formatted for people, in the user's language: code-list labels, numbers, money
+(always 2 decimals, grouped), percentages ("35.5%"), dates and booleans formatted for the locale
+with Babel; link titles and user names looked up in batches (one query per linked entity, never
+per row).
+
+    display = Display(meta, engine, types)              # the request's locale
+    display = Display(meta, engine, types, locale="en") # or a given one ("zh_CN", "en")
+    display.value(field, stored_value)  -> str (Jinja escapes it)
+"""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from sqlalchemy import and_, select
 
 from core.codec import decode
@@ -12,14 +21,26 @@ from core.db import records
 from core.users import list_users
 from metadata.model import Entity, Field, Metadata, text_of
 
+from .i18n import N_, current_locale, lang_of, translations
+
+CENT = Decimal("0.01")
+# Dates: ISO-like 2026-03-15 in Chinese (what staff expect in business software), Mar 15, 2026 in
+# English (never the ambiguous 3/15/26); both through Babel's CLDR patterns.
+DATE_FORMATS = {"zh": "yyyy-MM-dd", "en": "medium"}
 IMPLIED_CODELIST = {"department": "department", "region": "region", "industry": "industry"}
 
 
 class Display:
     """Formats stored values for screens; looks up link titles and user names in batches."""
 
-    def __init__(self, meta: Metadata, engine, types):
+    def __init__(self, meta: Metadata, engine, types, locale: str | None = None):
         self.meta, self.engine, self.types = meta, engine, types
+        self.locale = str(locale or current_locale())
+        self.lang = lang_of(self.locale)
+        t = translations(self.locale)
+        self._t = t
+        self._yes, self._no = t.gettext(N_("Yes")), t.gettext(N_("No"))
+        self._list_sep = t.gettext(N_(", "))
         self._users: dict[int, str] | None = None
         self._titles: dict[tuple[str, int], str] = {}
 
@@ -57,7 +78,7 @@ class Display:
         if f.options is not None:
             for o in f.options:
                 if o.value == code:
-                    return text_of(o.label)
+                    return text_of(o.label, self.lang)
             return str(code)
         name = f.codelist or IMPLIED_CODELIST.get(f.type)
         cl = self.meta.codelists.get(name) if name else None
@@ -68,10 +89,10 @@ class Display:
             parts, seen = [], set()
             while item is not None and item.code not in seen:
                 seen.add(item.code)
-                parts.append(text_of(item.label))
+                parts.append(text_of(item.label, self.lang))
                 item = cl.get(item.parent) if item.parent else None
             return " ".join(reversed(parts)) if f.type == "region" else parts[0]
-        return text_of(item.label)
+        return text_of(item.label, self.lang)
 
     def value(self, f: Field, v) -> str:
         """Plain text for one value (Jinja escapes it)."""
@@ -85,30 +106,69 @@ class Display:
         if t in ("choice", "department", "region", "industry"):
             return self.option(f, v)
         if t == "multichoice":
-            return "、".join(self.option(f, c) for c in v)
+            return self._list_sep.join(self.option(f, c) for c in v)
         if t == "boolean":
-            return "是" if v else "否"
+            return self._yes if v else self._no
         if t == "money":
-            return f"{Decimal(v):,.2f}"
+            return self.money(v)
         if t == "percent":
-            return f"{_plain(Decimal(v))}%"
-        if t == "decimal":
-            return _plain(Decimal(v)) if isinstance(v, Decimal) else str(v)
+            return f"{self.number(v)}%"
+        if t in ("decimal", "integer"):
+            return self.number(v)
         if t == "datetime":
-            return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else str(v)
+            return self.datetime(v)
         if t == "date":
-            return v.isoformat() if hasattr(v, "isoformat") else str(v)
+            return self.date(v)
         if f.is_table:
-            return f"{len(v)} 行"
+            n = len(v)
+            return self._t.ngettext("%(num)d row", "%(num)d rows", n) % {"num": n}
         if t == "attachment":
-            return "、".join(str(a.get("name", "")) for a in v)
+            return self._list_sep.join(str(a.get("name", "")) for a in v)
         if isinstance(v, (dict, list)):
             return json.dumps(v, ensure_ascii=False)
         return str(v)
 
+    # -- formatting helpers (usable from templates: display.money(x), display.date(d), …) --------
+
+    def number(self, v) -> str:
+        """A number with the locale's grouping, keeping the stored decimal places (1,234.50)."""
+        if v is None or v == "":
+            return ""
+        if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+            try:
+                v = Decimal(str(v))
+            except ArithmeticError:
+                return str(v)
+        if isinstance(v, int):
+            return format_decimal(v, format="#,##0", locale=self.locale)
+        if not v.is_finite():
+            return str(v)
+        places = max(0, -v.as_tuple().exponent)
+        return format_decimal(v, format="#,##0" + ("." + "0" * places if places else ""), locale=self.locale,
+                              decimal_quantization=False)
+
+    def money(self, v) -> str:
+        """Money: always two decimals, grouped (1,234,567.80)."""
+        if v is None or v == "":
+            return ""
+        amount = Decimal(str(v)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return format_decimal(amount, format="#,##0.00", locale=self.locale)
+
+    def count(self, n: int, cap: int | None = None) -> str:
+        """A row count; with `cap` (as passed to core.query.count) shows "10,000+" when reached."""
+        if cap is not None and n >= cap:
+            return format_decimal(cap - 1, format="#,##0", locale=self.locale) + "+"
+        return format_decimal(n, format="#,##0", locale=self.locale)
+
+    def date(self, v) -> str:
+        if not hasattr(v, "year"):
+            return str(v)
+        return format_date(v, DATE_FORMATS.get(self.lang, "medium"), locale=self.locale)
+
+    def datetime(self, v) -> str:
+        if not hasattr(v, "hour"):
+            return self.date(v)
+        return f"{self.date(v)} {format_time(v, 'HH:mm', locale=self.locale)}"
+
     def numeric(self, f: Field) -> bool:
         return f.value_type in ("integer", "decimal", "money", "percent")
-
-
-def _plain(d: Decimal) -> str:
-    return format(d, "f")
