@@ -322,3 +322,21 @@ def test_unknown_entity_and_unreadable_entity(app, client):
     anonymous = app.test_client()
     assert anonymous.get("/e/deal").status_code == 302
     assert anonymous.get("/e/deal/export.csv").status_code == 302
+
+
+def test_english_interface_and_labels(app, client, deals):
+    if "babel" not in app.extensions:
+        pytest.skip("the app has no language switch yet")
+    with client.session_transaction() as s:
+        s["lang"] = "en"
+    page = text(client.get("/e/deal?f.amount.min=abc&sort=amount"))
+    assert "Amount" in page and "Zhejiang" in page and "records" in page and "Filters" in page
+    assert "Not a valid number" in page and "不是有效的数字" not in page
+    rows = list(csv_rows(client.get("/e/deal/export.csv?f.area=hz")))
+    assert rows[0][:3] == ["ID", "Title", "Area"] and rows[1][2] == "Hangzhou" and rows[1][6] == "Yes"
+
+
+def csv_rows(resp):
+    import csv
+    import io
+    return csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig")))
