@@ -71,6 +71,8 @@ def test_row_actions(meta):
     assert [r["kind"] for r in data["collateral"]] == ["a", "c", "b"] and focus == "mv-collateral-1-up"
     data, _ = apply_action(project, {"collateral": list(rows)}, "move_row:collateral:2:down")
     assert [r["kind"] for r in data["collateral"]] == ["a", "b", "c"]        # the last row stays last
+    data, focus = apply_action(project, {"collateral": list(rows)}, "move_row:collateral:1:down")
+    assert focus == "mv-collateral-2-up"                    # its down button is disabled now
     data, focus = apply_action(project, {}, "pick:customer:12")
     assert data == {"customer": "12"} and focus == "f-customer-q"
     for bad in ("add_row:kind", "remove_row:collateral:9", "move_row:collateral:0:left", "pick:kind:1",

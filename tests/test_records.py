@@ -121,6 +121,7 @@ def test_new_project_form_lays_out_tabs_sections_and_widgets(app, client):
     assert html.index('id="w-number"') < html.index('id="w-amount"') < html.index('id="w-collateral"')
     # the numbering field is read-only (no input); computed fields are outputs
     assert 'name="number"' not in html and '<output id="f-fee"' in html
+    assert "assigned when saved" in html
     # a choice offers active options only; the conditional field is there but hidden and disabled
     assert '<option value="loan"' in html and '<option value="old"' not in html
     assert re.search(r'id="w-bond_rating"[^>]*hidden', html)
@@ -141,6 +142,7 @@ def test_create_project_with_child_rows_then_view(app, client):
     html = text(post_form(client, "/e/project/new", html, {"_action": "add_row:collateral"}))
     assert 'id="row-collateral-0"' in html and 'name="collateral.0.kind"' in html
     assert 'value="50.00"' in html               # the row's default ratio
+    assert re.search(r'id="f-collateral-0-kind"[^>]*autofocus', html)   # the new row's first input
     html = text(post_form(client, "/e/project/new", html, {"_action": "add_row:collateral"}))
     resp = post_form(client, "/e/project/new", html, {
         "customer": str(cust.id), "kind": "loan", "amount": "1,000,000", "rate": "1.5",

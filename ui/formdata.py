@@ -147,7 +147,10 @@ def apply_action(entity: Entity, data: dict, action: str) -> tuple[dict, str | N
         else:
             j = i
         data[table] = rows
-        return data, f"mv-{table}-{j}-{parts[3]}"
+        direction = parts[3]
+        if (direction == "up" and j == 0) or (direction == "down" and j == len(rows) - 1):
+            direction = "down" if direction == "up" else "up"   # that button is disabled now
+        return data, f"mv-{table}-{j}-{direction}"
     raise ActionError(action)
 
 
