@@ -25,15 +25,17 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.errors import DanbaoError, ValidationError, msg
 from core.query import SYSTEM_COLUMNS, Filter, Query, count, find
 from core.users import list_users
-from metadata.model import Entity, Field, text_of
+from metadata.model import Entity, Field
 
 from . import context, export
 from .display import IMPLIED_CODELIST, Display
+from .i18n import message, text_of
 
 bp = Blueprint("lists", __name__)
 
@@ -51,73 +53,9 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 # ------------------------------------------------------------------------------ interface text
 
-# Chinese for this module's msgids while the zh_CN catalog does not have them yet: used only when
-# the catalog has no translation, so the catalog always wins once it holds these msgids.
-ZH = {
-    "Search": "搜索",
-    "Search: %(fields)s": "搜索：%(fields)s",
-    "Filters": "筛选",
-    "Apply": "应用",
-    "Clear": "清除",
-    "from": "从",
-    "to": "至",
-    "Any": "不限",
-    "Yes": "是",
-    "No": "否",
-    "%(count)s records": "共 %(count)s 条",
-    "(search “%(q)s”)": "（搜索“%(q)s”）",
-    "Page %(page)s of %(pages)s": "第 %(page)s / %(pages)s 页",
-    "Page %(page)s": "第 %(page)s 页",
-    "First": "首页",
-    "Previous": "上一页",
-    "Next": "下一页",
-    "Last": "末页",
-    "Pages": "分页",
-    "No records.": "没有记录。",
-    "No records on this page.": "本页没有记录。",
-    "Back to the first page": "回到第一页",
-    "Export": "导出",
-    "Export CSV": "导出 CSV",
-    "Export Excel": "导出 Excel",
-    "Sort by %(label)s": "按%(label)s排序",
-    "Cannot filter by “%(name)s”.": "不能按“%(name)s”筛选。",
-    "Cannot sort by “%(name)s”.": "不能按“%(name)s”排序。",
-    "The list could not be filtered:": "无法按所给条件筛选：",
-    "Created": "创建时间",
-    "Updated": "更新时间",
-}
-
-
-def locale() -> str:
-    """'en' or 'zh': the language of metadata labels and core messages for this request."""
-    try:
-        from flask_babel import get_locale
-        loc = get_locale()
-    except Exception:  # noqa: BLE001 - Babel not set up on this app: Chinese, the default
-        return "zh"
-    return "en" if loc is not None and loc.language == "en" else "zh"
-
-
-def _(text: str, **kw) -> str:
-    """gettext for this module and its templates (msgids in English)."""
-    try:
-        from flask_babel import get_translations
-        out = get_translations().gettext(text)
-    except Exception:  # noqa: BLE001 - Babel not set up on this app
-        out = text
-    if out == text and locale() == "zh":
-        out = ZH.get(text, text)
-    return out % kw if kw else out
-
-
 def label(value) -> str:
     """A metadata label ({zh:…, en:…} or plain) in the request's language."""
-    return text_of(value, locale())
-
-
-def message(m: dict) -> str:
-    """A core message ({zh:…, en:…}) in the request's language."""
-    return m.get(locale()) or m.get("zh") or m.get("en") or ""
+    return text_of(value)
 
 
 # ------------------------------------------------------------------------------ columns and filters
@@ -418,7 +356,7 @@ def entity_list(entity_name: str):
         "total": f"{cap - 1:,}+" if capped else f"{total:,}",
     }
     ctx = {"entity": entity, "columns": cols, "rows": rows, "display": display, "state": state,
-           "page": page, "errors": errors, "_": _, "label": label, "sortable": sortable}
+           "page": page, "errors": errors, "label": label, "sortable": sortable}
     if _wants_fragment():
         resp = Response(render_template("list_results.html", **ctx))
         resp.headers["HX-Push-Url"] = state.url()   # the canonical URL, without the form's blank fields
