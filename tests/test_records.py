@@ -121,7 +121,7 @@ def test_new_project_form_lays_out_tabs_sections_and_widgets(app, client):
     assert html.index('id="w-number"') < html.index('id="w-amount"') < html.index('id="w-collateral"')
     # the numbering field is read-only (no input); computed fields are outputs
     assert 'name="number"' not in html and '<output id="f-fee"' in html
-    assert "assigned when saved" in html
+    assert "保存时生成" in html
     # a choice offers active options only; the conditional field is there but hidden and disabled
     assert '<option value="loan"' in html and '<option value="old"' not in html
     assert re.search(r'id="w-bond_rating"[^>]*hidden', html)

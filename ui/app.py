@@ -100,10 +100,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock(), registry)
     HTMX(app)
 
-    from . import auth, context, i18n, lists, records, views
+    from . import auth, context, files, i18n, lists, records, views
     i18n.init_app(app)
     auth.init_app(app)
-    for module in (auth, views, lists, records):
+    for module in (auth, views, lists, records, files):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(nav_entities=context.nav_entities)
     app.after_request(_security_headers)

@@ -11,26 +11,23 @@ from __future__ import annotations
 
 import json
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from core.errors import ConflictError, ValidationError
+from core.files import attach
 from core.query import Query, find
 from core.users import list_users
 from metadata.model import Entity, Field, Metadata
 
 from . import context, formdata
 from .display import Display
-from .widgets import FormView, gettext as _, pid, setup_jinja, text_of
+from .i18n import text_of
+from .widgets import FormView, pid
 
 bp = Blueprint("records", __name__)
-
-
-@bp.record_once
-def _setup(state) -> None:
-    setup_jinja(state.app.jinja_env)
 PICK_LIMIT = 20
 
 
@@ -261,8 +258,11 @@ def record_new(entity_name: str):
     if action:
         data, focus = _apply(entity, data, action)
         return _render_form(entity, _form_view(entity, data, show_all=_show_all()), autofocus=focus)
+    store = context.store()
     try:
-        rec = context.store().create(entity.name, data, actor=_actor())
+        with store.transaction() as conn:  # the record and its uploads' ownership, together
+            rec = store.create(entity.name, data, actor=_actor(), conn=conn)
+            attach(conn, entity.name, rec.id, rec.values)
     except ValidationError as e:
         fc = _form_view(entity, data, show_all=True, extra_errors=e.errors)
         return _render_form(entity, fc, status=422)
@@ -286,7 +286,9 @@ def record_edit(entity_name: str, record_id: int):
         fc = _form_view(entity, data, record=record, record_id=record_id, version=version, show_all=_show_all())
         return _render_form(entity, fc, record=record, autofocus=focus)
     try:
-        store.update(entity.name, record_id, data, version=version, actor=_actor())
+        with store.transaction() as conn:
+            rec = store.update(entity.name, record_id, data, version=version, actor=_actor(), conn=conn)
+            attach(conn, entity.name, record_id, rec.values)
     except ValidationError as e:
         fc = _form_view(entity, data, record=record, record_id=record_id, version=version, show_all=True,
                         extra_errors=e.errors)

@@ -21,34 +21,12 @@ from core.validate import FieldState
 from metadata.model import Entity, Field, Metadata
 
 from .formdata import codelist_of
-
-try:
-    from .i18n import message, text_of
-except ImportError:   # before the interface-language module (ui/i18n.py) exists: Chinese
-    from metadata.model import text_of
-
-    def message(m: dict | None) -> str:
-        return (m or {}).get("zh") or next(iter((m or {}).values()), "")
+from .i18n import message
 
 NUMERIC = ("integer", "decimal", "money", "percent")
 TEXT_INPUTS = ("text", "long_text", "integer", "decimal", "money", "percent", "id_number", "uscc",
                "phone", "email")
 CHECKED_TYPES = ("id_number", "uscc")   # check-digit feedback once 18 characters are typed
-
-
-def gettext(text: str, **kw) -> str:
-    """Flask-Babel's gettext; the English msgid when Babel is not set up."""
-    from flask import current_app
-    if "babel" in current_app.extensions:
-        from flask_babel import gettext as _
-        return _(text, **kw)
-    return text % kw if kw else text
-
-
-def setup_jinja(env) -> None:
-    if "_" not in env.globals:    # Flask-Babel not set up (yet): English msgids, untranslated
-        env.add_extension("jinja2.ext.i18n")
-        env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
 def pid(path: str) -> str:
