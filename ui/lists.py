@@ -362,8 +362,9 @@ def entity_list(entity_name: str):
         resp.headers["HX-Push-Url"] = state.url()   # the canonical URL, without the form's blank fields
     else:
         search_labels = [label(entity.field(n).label) for n in entity.search_fields if entity.has(n)]
+        can_create = context.store().allowed(current_user.actor, "create", entity)
         resp = Response(render_template("list.html", filters=_filter_widgets(meta, engine, state),
-                                        search_labels=search_labels, **ctx))
+                                        search_labels=search_labels, can_create=can_create, **ctx))
     resp.headers["Vary"] = "HX-Request"
     return resp
 
