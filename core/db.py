@@ -189,3 +189,78 @@ def expression_indexes(conn) -> list[str]:
     else:
         rows = conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'fx\\_%'"))
     return [r[0] for r in rows]
+
+
+# -- workflow engine (core/workflow) ----------------------------------------------------------
+
+wf_definitions = Table(
+    "wf_definitions", schema,                          # each workflow definition an instance ran on
+    Column("digest", String(64), primary_key=True),    # content hash of `source`
+    Column("workflow", String(63), nullable=False),
+    Column("meta_version", Integer),                   # the metadata version it came from (first seen)
+    Column("source", Doc, nullable=False),             # the workflow document, as compiled
+)
+
+wf_instances = Table(
+    "wf_instances", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workflow", String(63), nullable=False),
+    Column("definition", String(64), nullable=False),   # wf_definitions.digest: runs on this version
+    Column("meta_version", Integer),
+    Column("entity", String(63), nullable=False),
+    Column("record_id", Id, nullable=False),
+    Column("state", String(20), nullable=False),        # running | approved | rejected | withdrawn
+    Column("step", String(63)),                         # the current step (the end step when over)
+    Column("round", Integer, nullable=False, default=1),  # increases on every step entry
+    Column("initiator", String(100), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    Column("version", Integer, nullable=False, default=1),  # optimistic lock, +1 on every action
+    Index("ix_wf_instances_record", "entity", "record_id", "id"),
+    Index("ix_wf_instances_initiator", "initiator", "state", "id"),
+)
+
+wf_tasks = Table(
+    "wf_tasks", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("instance_id", Id, ForeignKey("wf_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("step", String(63), nullable=False),
+    Column("round", Integer, nullable=False),           # the instance's round when created
+    Column("assignee", String(100), nullable=False),
+    Column("kind", String(10), nullable=False),         # task | approve | vote | cc
+    Column("state", String(12), nullable=False),        # open | waiting | done | cancelled (cc: open = unread)
+    Column("seq", Integer, nullable=False, default=0),  # order for sequential approval
+    Column("waits_for", Id),                            # waiting task: opens when this task is done
+    Column("origin", String(12), nullable=False, default="resolved"),  # resolved | added | delegated | transferred | escalated
+    Column("created_at", DateTime, nullable=False),
+    Column("due_at", DateTime),
+    Column("reminded_at", DateTime),
+    Column("acted_at", DateTime),
+    Column("action", String(20)),                       # what the assignee did
+    Column("opinion", String(2000)),
+    Column("on_behalf_of", String(100)),
+    Column("delegated_from", String(100)),
+    Column("added_by", String(100)),
+    Index("ix_wf_tasks_todo", "assignee", "state", "kind", "id"),
+    Index("ix_wf_tasks_instance", "instance_id", "step", "round"),
+    Index("ix_wf_tasks_due", "state", "due_at"),
+)
+
+wf_actions = Table(
+    "wf_actions", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("instance_id", Id, ForeignKey("wf_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", Id),
+    Column("step", String(63)),
+    Column("actor", String(100), nullable=False),
+    Column("on_behalf_of", String(100)),
+    Column("action", String(20), nullable=False),
+    Column("from_step", String(63)),
+    Column("to_step", String(63)),
+    Column("opinion", String(2000)),
+    Column("attachments", Doc),                         # file ids
+    Column("data", Doc),                                # details: a vote's tally and resolution, users added…
+    Column("at", DateTime, nullable=False),
+    Index("ix_wf_actions_instance", "instance_id", "id"),
+    Index("ix_wf_actions_actor", "actor", "id"),
+)

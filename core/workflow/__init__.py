@@ -1,0 +1,16 @@
+"""The workflow engine: instances of metadata workflows, their tasks, actions, votes and deadlines.
+
+    wf = Workflows(store)
+    inst = wf.start("project", rec.id, "approval", actor)
+    task = wf.todo("li")[0]
+    wf.act(task.id, actor, "approve", opinion="同意")
+
+See docs/workflow.md. Modules: `model` (rows as dataclasses, errors), `definitions` (the workflow
+version an instance runs on), `resolve` (who acts), `rules` (when an approval step is decided),
+`votes` (tally and resolution), `moves` (entering and leaving steps, side effects), `engine`
+(actions), `queries` (to-do lists, timeline), `deadlines` (the cron job).
+"""
+from .engine import Workflows
+from .model import Instance, Task, WorkflowError
+
+__all__ = ["Instance", "Task", "WorkflowError", "Workflows"]
