@@ -51,7 +51,7 @@ def quorum(step: Step, members: int) -> int:
 
 def tally(step: Step, tasks: list[Task]) -> Tally:
     """Count the votes of one holding of a vote step (the chair's task has origin "chair")."""
-    votes = [t for t in tasks if t.kind == "vote" and t.state != "cancelled"]
+    votes = [t for t in tasks if t.kind == "vote"]   # cancelled: closed before they voted
     t = Tally(members=len(votes), quorum=quorum(step, len(votes)), pass_ratio=str(step.pass_ratio))
     for v in votes:
         if v.state == "done" and v.action in ("approve", "reject", "abstain", "reconsider"):
