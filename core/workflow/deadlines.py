@@ -62,12 +62,14 @@ def _instance(workflows, iid: int, now: datetime) -> list[dict]:
                 run.conn.execute(update(wf_tasks).where(wf_tasks.c.id == task.id).values(reminded_at=now))
                 run.log("remind", task_id=task.id, data={"to": task.assignee})
             elif action == "escalate":
-                people = [p for p in run.resolve(step.deadline.to) if p != task.assignee]
-                if not people:
+                holding = {t.assignee for t in run.tasks() if t.state in ("open", "waiting") and t.id != task.id}
+                target = [p for p in run.resolve(step.deadline.to) if p != task.assignee]
+                people = [p for p in target if p not in holding]
+                if not target:
                     run.log("escalate", task_id=task.id, data={"to": [], "error": "nobody resolved"})
                     continue
                 run.finish_task(task, "escalate", "超时升级 / escalated after the deadline")
-                for p in people:
+                for p in people:       # someone already holding the step (escalated earlier) is not added twice
                     run.add_task(step, p, kind=task.kind, seq=task.seq, origin="escalated", due=None,
                                  delegated_from=task.assignee)
                 run.log("escalate", task_id=task.id, data={"from": task.assignee, "to": people})
