@@ -1,0 +1,34 @@
+"""docs/workflow.md cannot drift from the workflow schema: every property is documented."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from .test_docs import properties
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_workflow_schema_property_is_documented():
+    doc = (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
+    schema = json.loads((ROOT / "metadata" / "schemas" / "workflow" / "workflow.json").read_text(encoding="utf-8"))
+    props = properties(schema, set())
+    spans = re.findall(r"`([^`]+)`", re.sub(r"```.*?```", "", doc, flags=re.S))
+    fences = re.findall(r"```.*?```", doc, re.S)
+    documented = {w for s in spans for w in re.findall(r"[a-z_]+", s)} | \
+        {m for f in fences for m in re.findall(r"([a-z_]+):", f)}
+    assert not sorted(props - documented)
+
+
+def test_the_example_is_the_test_pack():
+    doc = (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n# workflows/guarantee.yaml.*?\n(.*?)```", doc, re.S).group(1)
+    pack = (ROOT / "tests" / "packs" / "flow" / "workflows" / "guarantee.yaml").read_text(encoding="utf-8")
+    def strip(node):   # labels may differ; everything else must match
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "label"}
+        return [strip(v) for v in node] if isinstance(node, list) else node
+    assert strip(yaml.safe_load(example)) == strip(yaml.safe_load(pack))
