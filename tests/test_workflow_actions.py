@@ -242,3 +242,35 @@ def test_required_fields_block_leaving(flow):
     with pytest.raises(ValidationError):
         flow.act("fin", "submit", inst)
     assert flow.state(inst) == ("running", "fee")
+
+
+RESOLVERS = """\
+name: auto
+entity: project
+start: stamp
+steps:
+  - name: stamp
+    kind: automatic
+    on_enter: [{set: {receipt: '"auto"'}}]
+    transitions: [{to: boss, when: amount > 100}, {to: named}]
+  - name: boss
+    kind: approval
+    assignees: [{initiator_manager: true}, {formula: 'IF(amount > 1000, "gm", "fin")'}]
+    transitions: [{to: done}]
+  - name: named
+    kind: approval
+    assignees: [{formula: reviewers}]
+    transitions: [{to: done}]
+  - {name: done, kind: end, outcome: approved}
+"""
+
+
+def test_automatic_step_and_resolvers(engine, clock):
+    f = make_flow(engine, clock, flow_pack({"workflows/auto.yaml": RESOLVERS}))
+    inst = f.start("auto", amount="5000")
+    assert f.state(inst) == ("running", "boss") and f.holders(inst) == ["dh", "gm"]   # li's manager; formula
+    assert f.record(inst)["receipt"] == "auto"
+    inst = f.start("auto", amount="50", reviewers="c3")
+    assert f.holders(inst) == ["c3"]
+    moves = [(a["actor"], a["from_step"], a["to_step"]) for a in f.wf.timeline(inst.id) if a["action"] == "move"]
+    assert moves == [("system", "stamp", "named")]
