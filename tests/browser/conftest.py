@@ -79,3 +79,9 @@ def screenshot(page, name: str) -> None:
     """Screenshots of the main screens, linked from the README."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def settle(page) -> None:
+    """Wait until no HTMX request is in flight and every swap has settled (new content processed)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
