@@ -103,10 +103,10 @@ def test_list_search_and_pages(app, client):
     login(client)
     page1 = text(client.get("/e/customer"))
     assert "共 24 条" in page1 and "第 1 / 3 页" in page1
-    assert page1.count('href="/e/customer/') == 10
+    assert len(re.findall(r'href="/e/customer/\d+"', page1)) == 10
     assert "杭州&lt;b&gt;恒信&lt;/b&gt;" in page1 and "<b>恒信" not in page1   # newest first, escaped
     page3 = text(client.get("/e/customer?page=3"))
-    assert page3.count('href="/e/customer/') == 4 and "客户01" in page3 and "下一页</span>" in page3
+    assert len(re.findall(r'href="/e/customer/\d+"', page3)) == 4 and "客户01" in page3 and "下一页</span>" in page3
     assert "第 3 / 3 页" in text(client.get("/e/customer?page=99"))
     assert "第 1 / 3 页" in text(client.get("/e/customer?page=abc"))
     found = text(client.get("/e/customer?q=杭州"))
