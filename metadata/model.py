@@ -144,19 +144,25 @@ class CodeList:
     description: Label | None = None
     pack: str = ""
     _by_code: Mapping[str, CodeItem] = dc_field(default_factory=dict, repr=False, compare=False)
+    _children: Mapping[str | None, tuple[CodeItem, ...]] = dc_field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_by_code", MappingProxyType({i.code: i for i in self.items}))
+        kids: dict[str | None, list[CodeItem]] = {}
+        for i in self.items:                 # built once: screens walk trees of thousands of codes
+            kids.setdefault(i.parent, []).append(i)
+        object.__setattr__(self, "_children", MappingProxyType({k: tuple(v) for k, v in kids.items()}))
 
     def get(self, code: str) -> CodeItem | None:
         return self._by_code.get(code)
 
     def children(self, parent: str | None) -> tuple[CodeItem, ...]:
-        return tuple(i for i in self.items if i.parent == parent)
+        """The items directly under `parent` (the roots for None), in the list's order."""
+        return self._children.get(parent, ())
 
     @property
     def hierarchical(self) -> bool:
-        return any(i.parent for i in self.items)
+        return any(k is not None for k in self._children)
 
 
 @dataclass(frozen=True)
