@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 from sqlalchemy import and_, select
 
 from core.codec import decode
@@ -30,6 +32,17 @@ DATE_FORMATS = {"zh": "yyyy-MM-dd", "en": "medium"}
 IMPLIED_CODELIST = {"department": "department", "region": "region", "industry": "industry"}
 
 
+@cache
+def _babel_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    """A parsed Babel number pattern (format_decimal would parse the text on every call)."""
+    return parse_pattern(pattern)
+
+
 class Display:
     """Formats stored values for screens; looks up link titles and user names in batches."""
 
@@ -37,6 +50,7 @@ class Display:
         self.meta, self.engine, self.types = meta, engine, types
         self.locale = str(locale or current_locale())
         self.lang = lang_of(self.locale)
+        self._locale = _babel_locale(self.locale)     # parsed once, not for every value formatted
         t = translations(self.locale)
         self._t = t
         self._yes, self._no = t.gettext(N_("Yes")), t.gettext(N_("No"))
@@ -140,11 +154,12 @@ class Display:
             except ArithmeticError:
                 return str(v)
         if isinstance(v, int):
-            return format_decimal(v, format="#,##0", locale=self.locale)
+            return format_decimal(v, format=_pattern("#,##0"), locale=self._locale)
         if not v.is_finite():
             return str(v)
         places = max(0, -v.as_tuple().exponent)
-        return format_decimal(v, format="#,##0" + ("." + "0" * places if places else ""), locale=self.locale,
+        pattern = _pattern("#,##0" + ("." + "0" * places if places else ""))
+        return format_decimal(v, format=pattern, locale=self._locale,
                               decimal_quantization=False)
 
     def money(self, v) -> str:
@@ -152,23 +167,23 @@ class Display:
         if v is None or v == "":
             return ""
         amount = Decimal(str(v)).quantize(CENT, rounding=ROUND_HALF_UP)
-        return format_decimal(amount, format="#,##0.00", locale=self.locale)
+        return format_decimal(amount, format=_pattern("#,##0.00"), locale=self._locale)
 
     def count(self, n: int, cap: int | None = None) -> str:
         """A row count; with `cap` (as passed to core.query.count) shows "10,000+" when reached."""
         if cap is not None and n >= cap:
-            return format_decimal(cap - 1, format="#,##0", locale=self.locale) + "+"
-        return format_decimal(n, format="#,##0", locale=self.locale)
+            return format_decimal(cap - 1, format=_pattern("#,##0"), locale=self._locale) + "+"
+        return format_decimal(n, format=_pattern("#,##0"), locale=self._locale)
 
     def date(self, v) -> str:
         if not hasattr(v, "year"):
             return str(v)
-        return format_date(v, DATE_FORMATS.get(self.lang, "medium"), locale=self.locale)
+        return format_date(v, DATE_FORMATS.get(self.lang, "medium"), locale=self._locale)
 
     def datetime(self, v) -> str:
         if not hasattr(v, "hour"):
             return self.date(v)
-        return f"{self.date(v)} {format_time(v, 'HH:mm', locale=self.locale)}"
+        return f"{self.date(v)} {format_time(v, 'HH:mm', locale=self._locale)}"
 
     def numeric(self, f: Field) -> bool:
         return f.value_type in ("integer", "decimal", "money", "percent")
