@@ -35,7 +35,7 @@ from metadata.model import Entity, Field
 
 from . import context, export
 from .display import IMPLIED_CODELIST, Display
-from .i18n import message, text_of
+from .i18n import current_locale, message, text_of
 
 bp = Blueprint("lists", __name__)
 
@@ -128,6 +128,11 @@ def _depth(cl, item) -> int:
 
 def choice_options(meta, f: Field) -> list[tuple[str, str]]:
     """(value, label) pairs offered by a choice filter."""
+    loc = current_locale()           # once: a region filter labels hundreds of codes
+
+    def label(value) -> str:
+        return text_of(value, loc)
+
     if f.value_type == "boolean":
         return [("true", _("Yes")), ("false", _("No"))]
     if f.options is not None:
