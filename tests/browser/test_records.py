@@ -28,7 +28,9 @@ PM_A = Actor("pm_a", roles=["pm"])
 def customer_values() -> dict:
     """A realistic enterprise customer with shareholders, bank accounts, loans, key persons and
     financial statements."""
-    person = lambda y, m, d, seq, g: make_id_number("330106", date(y, m, d), seq, g)  # noqa: E731
+    def person(y, m, d, seq, gender):
+        return make_id_number("330106", date(y, m, d), seq, gender)
+
     return {
         "name": NAME, "short_name": "恒信精机", "uscc": make_uscc("91330106MA2B3C4D5"),
         "legal_rep": "陈志远", "legal_rep_id_number": person(1975, 6, 18, 31, "male"),
