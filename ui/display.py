@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal, parse_pattern
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, parse_pattern
 from sqlalchemy import and_, select
 
 from core.codec import decode
@@ -43,6 +43,14 @@ def _pattern(pattern: str):
     return parse_pattern(pattern)
 
 
+@cache
+def _plain_numbers(name: str) -> bool:
+    """True when the locale writes numbers as Python's format does (1,234.5, -1): zh_CN and en.
+    Those are then formatted with f"{v:,.2f}" rather than Babel, to the same text, much faster."""
+    loc = _babel_locale(name)
+    return (get_decimal_symbol(loc), get_group_symbol(loc), get_minus_sign_symbol(loc)) == (".", ",", "-")
+
+
 class Display:
     """Formats stored values for screens; looks up link titles and user names in batches."""
 
@@ -51,6 +59,7 @@ class Display:
         self.locale = str(locale or current_locale())
         self.lang = lang_of(self.locale)
         self._locale = _babel_locale(self.locale)     # parsed once, not for every value formatted
+        self._plain = _plain_numbers(self.locale)
         t = translations(self.locale)
         self._t = t
         self._yes, self._no = t.gettext(N_("Yes")), t.gettext(N_("No"))
@@ -154,10 +163,14 @@ class Display:
             except ArithmeticError:
                 return str(v)
         if isinstance(v, int):
+            if self._plain:
+                return f"{v:,}"
             return format_decimal(v, format=_pattern("#,##0"), locale=self._locale)
         if not v.is_finite():
             return str(v)
         places = max(0, -v.as_tuple().exponent)
+        if self._plain:
+            return f"{v:,.{places}f}"
         pattern = _pattern("#,##0" + ("." + "0" * places if places else ""))
         return format_decimal(v, format=pattern, locale=self._locale,
                               decimal_quantization=False)
@@ -167,6 +180,8 @@ class Display:
         if v is None or v == "":
             return ""
         amount = Decimal(str(v)).quantize(CENT, rounding=ROUND_HALF_UP)
+        if self._plain:
+            return f"{amount:,.2f}"
         return format_decimal(amount, format=_pattern("#,##0.00"), locale=self._locale)
 
     def count(self, n: int, cap: int | None = None) -> str:

@@ -81,6 +81,42 @@ def _can(action: str, entity: Entity) -> bool:
 
 
 # -- view -------------------------------------------------------------------------------------
+def _view_value(display: Display, f: Field, v) -> Markup:
+    """One (non-table) field's value on the record view, as HTML."""
+    if f.type == "long_text" and v:
+        return nl2br(v)
+    if f.type == "link" and v:
+        url = url_for("records.record_view", entity_name=f.entity, record_id=v)
+        return Markup(f'<a href="{escape(url)}">{escape(display.value(f, v))}</a>')
+    return escape(display.value(f, v))
+
+
+def _view_fields(display: Display, fields: list[Field], values: dict) -> Markup:
+    """The <dt>/<dd> pairs of a section's plain fields on the record view."""
+    num = ' class="num"'
+    return Markup("".join(
+        f'\n      <div class="field" id="v-{escape(f.name)}"><dt>{escape(text_of(f.label))}</dt>'
+        f'<dd{num if display.numeric(f) else ""}>{_view_value(display, f, values.get(f.name))}</dd></div>\n      '
+        for f in fields))
+
+
+def _view_rows(display: Display, cols: list[Field], rows: list[dict]) -> Markup:
+    """The body rows of a child table on the record view (what a per-cell template loop drew)."""
+    spec = [(c.name, '<td class="num">' if display.numeric(c) else "<td>", c.type == "link", c) for c in cols]
+    out = []
+    for n, row in enumerate(rows, 1):
+        cells = []
+        for name, td, link, c in spec:
+            v = row.get(name)
+            text = escape(display.value(c, v))
+            if link and v:
+                url = url_for("records.record_view", entity_name=c.entity, record_id=v)
+                text = Markup(f'<a href="{escape(url)}">{text}</a>')
+            cells.append(f"{td}{text}</td>")
+        out.append(f'\n      <tr><td class="num muted">{n}</td>{"".join(cells)}</tr>\n      ')
+    return Markup("".join(out))
+
+
 @bp.route("/e/<entity_name>/<int:record_id>")
 @login_required
 def record_view(entity_name: str, record_id: int):
@@ -96,6 +132,8 @@ def record_view(entity_name: str, record_id: int):
     _preload(display, entity, record.values)
     return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, shown),
                            display=display, title=display.title(entity, record.values, record.id),
+                           view_rows=lambda cols, rows: _view_rows(display, cols, rows),
+                           view_fields=lambda fields, values: _view_fields(display, fields, values),
                            can_update=_can("update", entity), can_delete=_can("delete", entity), tab="record")
 
 
