@@ -15,7 +15,13 @@ from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, parse_pattern
+from babel.numbers import (
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+    parse_pattern,
+)
 from sqlalchemy import and_, select
 
 from core.codec import decode

@@ -17,14 +17,15 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.compute import is_blank
-from core.validate import FieldState
-from metadata.model import Entity, Field, Metadata
-
 from flask import current_app
 from flask_babel import gettext
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
+
+from core.compute import is_blank
+from core.validate import FieldState
+from metadata.model import Entity, Field, Metadata
+from metadata.model import text_of as text_in
 
 from .formdata import codelist_of
 from .i18n import message, text_of
@@ -35,6 +36,7 @@ TEXT_INPUTS = ("text", "long_text", "integer", "decimal", "money", "percent", "i
 CHECKED_TYPES = ("id_number", "uscc")   # check-digit feedback once 18 characters are typed
 INPUT_MODES = {"integer": "numeric", "decimal": "decimal", "money": "decimal", "percent": "decimal",
                "phone": "tel", "email": "email"}
+OOB = ' hx-swap-oob="true"'
 SELECT_TYPES = ("choice", "department", "region", "industry", "user")
 # child-table cells drawn by FormView.row_cells (the rest by the `cell` macro of widgets/fields.html)
 FAST_CELL_TYPES = frozenset(t for t in TEXT_INPUTS if t != "long_text") | {"date", "datetime", "boolean",
@@ -334,11 +336,38 @@ class FormView:
             html = self._cell_input(f, path, st, info, autofocus) if info["fast"] else None
         return None if html is None else Markup(html)
 
+    def field_html(self, f: Field, path: str, live_url: str, autofocus=None, oob: bool = False) -> Markup | None:
+        """A top-level field with its wrapper, label, marker, hint and errors, as the `field`
+        macro draws it, when its input is one `input_html` draws; else None (the macro draws it)."""
+        if f.is_table or path != f.name:
+            return None
+        st = self.state(path)
+        inp = self.input_html(f, path, st, live_url, autofocus)
+        if inp is None:
+            return None
+        t = f.type
+        id_ = escape(pid(path))
+        lang = self.display.lang
+        head = (f'<div class="field t-{escape(t)}{" check" if t == "boolean" else ""}'
+                f'{" span-all" if t == "long_text" else ""}" id="w-{id_}"{"" if st.visible else " hidden"}'
+                f"{OOB if oob else ''}>")
+        marker = (f'<span class="req" id="req-{id_}"'
+                  + (f' title="{self._t("Required")}">*' if st.required else ">") + "</span>")
+        label = escape(text_in(f.label, lang))
+        if t == "boolean" and not st.readonly:
+            body = f'\n  {inp}\n  <label for="f-{id_}" id="l-{id_}">{label}{marker}</label>'
+        else:
+            for_ = f' for="f-{id_}"' if t != "multichoice" and not (st.readonly or f.is_computed) else ""
+            body = f'\n  <label{for_} id="l-{id_}">{label}{marker}</label>\n  {inp}'
+        hint = f'<small class="hint">{escape(text_in(f.help, lang))}</small>' if f.help else ""
+        errors = "".join(f"<div>{escape(m)}</div>" for m in self.errors(path))
+        return Markup(f'{head}{body}{hint}\n  <div class="error" id="err-{id_}">{errors}</div>\n</div>')
+
     def _t(self, text: str) -> Markup:
-        """A translated constant (escaped), looked up once per form."""
+        """A translated constant, looked up once per form (safe, as Jinja's `_()` gives it)."""
         cache = self.__dict__.setdefault("_texts", {})
         if text not in cache:
-            cache[text] = escape(gettext(text))
+            cache[text] = Markup(gettext(text))
         return cache[text]
 
     def row_actions(self, table: str, i: int, count: int, live_url: str, autofocus=None) -> Markup:
@@ -351,13 +380,13 @@ class FormView:
         return Markup(
             f'\n      <td class="row-actions">\n'
             f'        <button type="submit" class="small" name="_action" value="move_row:{t}:{i}:up" id="mv-{t}-{i}-up"\n'
-            f'                {attrs} title="{self._t("Move up")}" aria-label="{escape(gettext("Move row %(n)s up", n=n))}"'
+            f'                {attrs} title="{self._t("Move up")}" aria-label="{self._t("Move row %(n)s up") % {"n": n}}"'
             f'{" disabled" if i == 0 else ""}{af(f"mv-{table}-{i}-up")}>↑</button>\n'
             f'        <button type="submit" class="small" name="_action" value="move_row:{t}:{i}:down" id="mv-{t}-{i}-down"\n'
-            f'                {attrs} title="{self._t("Move down")}" aria-label="{escape(gettext("Move row %(n)s down", n=n))}"'
+            f'                {attrs} title="{self._t("Move down")}" aria-label="{self._t("Move row %(n)s down") % {"n": n}}"'
             f'{" disabled" if i == count - 1 else ""}{af(f"mv-{table}-{i}-down")}>↓</button>\n'
             f'        <button type="submit" class="small danger" name="_action" value="remove_row:{t}:{i}" id="rm-{t}-{i}"\n'
-            f'                {attrs} title="{self._t("Remove row")}" aria-label="{escape(gettext("Remove row %(n)s", n=n))}">×</button>\n'
+            f'                {attrs} title="{self._t("Remove row")}" aria-label="{self._t("Remove row %(n)s") % {"n": n}}">×</button>\n'
             f'      </td>')
 
     def _cell_shown(self, c: Field, path: str) -> str | None:
@@ -369,6 +398,28 @@ class FormView:
         num = " num" if self.display.numeric(c) else ""
         return (f'<output id="f-{id_}" class="value{num}" aria-labelledby="l-{id_}">'
                 f'{escape(self.display.value(c, v))}</output>')
+
+    def _option_items(self, info: dict, f: Field) -> list | None:
+        """(code, active, <option>, <option selected>) of every option a select of `f` may offer,
+        in the order of options(); None when the offer depends on the value (no code list)."""
+        if "options" not in info:
+            if f.type == "user":
+                src = [(str(u.id), f"{u.name}（{u.username}）", u.active) for u in self._users()]
+            elif f.options is not None:
+                src = [(o.value, o.label, o.active) for o in f.options]
+            else:
+                cl = codelist_of(self.meta, f)
+                src = None if cl is None else [(i.code, i.label, i.active) for i in cl.items]
+            lang = self.display.lang
+            items = None
+            if src is not None:
+                items = []
+                for code, label, active in src:
+                    text = escape(text_in(label, lang) if isinstance(label, Mapping) else label)
+                    items.append((code, active, f'\n  <option value="{escape(code)}">{text}</option>',
+                                  f'\n  <option value="{escape(code)}" selected>{text}</option>'))
+            info["options"] = items
+        return info["options"]
 
     def _cell_input(self, c: Field, path: str, st, info: dict, autofocus) -> str:
         t = c.type
@@ -386,10 +437,16 @@ class FormView:
         af = " autofocus" if autofocus == f"f-{pid(path)}" else ""
         if t in SELECT_TYPES:
             chosen = self.selected(path)
-            opts = "".join(
-                f'\n  <option value="{escape(code)}"{" selected" if code in chosen else ""}>'
-                f'{escape(text_of(label) if isinstance(label, Mapping) else label)}</option>'
-                for code, label in self.options(path))
+            items = self._option_items(info, c)
+            if items is None:
+                lang = self.display.lang
+                opts = "".join(
+                    f'\n  <option value="{escape(code)}"{" selected" if code in chosen else ""}>'
+                    f'{escape(text_in(label, lang) if isinstance(label, Mapping) else label)}</option>'
+                    for code, label in self.options(path))
+            else:   # the same options as options(path), each drawn once per form
+                opts = "".join(on if code in chosen else off for code, active, off, on in items
+                               if active or code in chosen)
             return (f'<select name="{name}" id="f-{id_}" aria-describedby="err-{id_}"{dis}{af}>\n'
                     f'  <option value="">{self._t("— choose —")}</option>{opts}\n</select>')
         typing = htmlsafe_json_dumps({"_typing": path}, dumps=current_app.json.dumps)
