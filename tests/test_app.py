@@ -8,18 +8,12 @@ import pytest
 from core import metastore
 from core.store import Store
 from core.users import create_user
-from metadata.source import PackSource, read_pack_dir
+from metadata.source import read_pack_dir
 from ui.app import create_app
 
 from .conftest import PACKS
 
-SECRET_PACK = PackSource("sec", {
-    "pack.yaml": "name: sec\nversion: 1.0.0\n",
-    "entities/memo.yaml": (
-        "name: memo\nlabel: {zh: 风险备忘, en: Risk memo}\ntitle_field: subject\n"
-        "permissions: {read: [risk]}\n"
-        "fields:\n  - {name: subject, type: text, label: {zh: 主题, en: Subject}}\n"),
-})
+SECRET_PACK = read_pack_dir(PACKS / "sec")   # an entity only the risk role may read
 
 
 @pytest.fixture

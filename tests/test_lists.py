@@ -38,13 +38,7 @@ DEAL_PACK = PackSource("deals", {
         "  - {name: reviewed_at, type: datetime, label: {zh: 审核时间, en: Reviewed at}, indexed: true}\n"
         "  - {name: note, type: text, label: {zh: 备注, en: Note}}\n"),
 })
-SECRET_PACK = PackSource("sec", {
-    "pack.yaml": "name: sec\nversion: 1.0.0\n",
-    "entities/memo.yaml": (
-        "name: memo\nlabel: {zh: 风险备忘, en: Risk memo}\ntitle_field: subject\n"
-        "permissions: {read: [risk]}\n"
-        "fields:\n  - {name: subject, type: text, label: {zh: 主题, en: Subject}}\n"),
-})
+SECRET_PACK = read_pack_dir(PACKS / "sec")   # an entity only the risk role may read
 
 
 @pytest.fixture
