@@ -287,3 +287,36 @@ def test_preview_gives_values_errors_and_live_states_without_writing(store, cust
     big = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "6000000"})
     assert store.preview("project", {"amount": "6000001"}, record_id=big.id).states["approved"].readonly
     assert rows(engine) == before + 1
+
+
+RULES = PackSource("rules", {
+    "pack.yaml": "name: rules\nversion: 1.0.0\n",
+    "codelists/department.yaml": "name: department\nitems:\n  - {code: risk, label: 风控部}\n"
+                                 "  - {code: old, label: 旧部门, active: false}\n",
+    "entities/r.yaml": (
+        "name: r\nfields:\n"
+        "  - {name: code, type: text, min_length: 3, max_length: 5, pattern: '[A-Z]+',"
+        " pattern_message: {zh: 只能大写字母, en: capitals only}}\n"
+        "  - {name: owner, type: user}\n"
+        "  - {name: dept, type: department}\n")})
+
+
+def test_length_pattern_user_and_department_rules(engine, clock):
+    from core.users import create_user
+    inst = metastore.install(engine, [RULES], clock=clock)
+    store = Store(engine, inst.meta, clock=clock)
+    uid = create_user(engine, "li", name="李", roles=["pm"], password="secret-1").id
+    with pytest.raises(ValidationError) as e:
+        store.create("r", {"code": "AB", "owner": uid + 99, "dept": "old"})
+    errors = e.value.errors
+    assert errors["code"] == [{"zh": "至少 3 个字符", "en": "at least 3 characters"}]
+    assert "does not exist" in errors["owner"][0]["en"]
+    assert "not one of the options" in errors["dept"][0]["en"]
+    with pytest.raises(ValidationError) as e:
+        store.create("r", {"code": "ABCDEF"})
+    assert e.value.errors["code"][0]["en"] == "at most 5 characters"
+    with pytest.raises(ValidationError) as e:
+        store.create("r", {"code": "abcd"})
+    assert e.value.errors["code"] == [{"zh": "只能大写字母", "en": "capitals only"}]
+    rec = store.create("r", {"code": "ABCD", "owner": uid, "dept": "risk"})
+    assert (rec.values["owner"], rec.values["dept"]) == (uid, "risk")
