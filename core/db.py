@@ -86,6 +86,7 @@ users = Table(
     Column("password_hash", String(300)),
     Column("roles", Doc, nullable=False),
     Column("department", String(63)),
+    Column("positions", Doc, nullable=False, default=list, server_default=text("'[]'")),  # 岗位 (workflow resolvers)
     Column("manager_id", Id),
     Column("active", Boolean, nullable=False, default=True),
     Column("failed_logins", Integer, nullable=False, default=0),   # consecutive failed sign-ins

@@ -31,6 +31,12 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("legal", "法务 郑律", ("legal",), "legal"),
     ("admin", "管理员", ("admin",), "admin"),
 )
+# positions (岗位) of the demo users, for workflow steps that resolve approvers by position
+DEMO_POSITIONS: dict[str, tuple[str, ...]] = {
+    "pm_a": ("项目经理",), "pm_b": ("项目经理",), "risk": ("风控经理",),
+    "committee1": ("审保会委员",), "committee2": ("审保会委员",), "committee3": ("审保会委员",),
+    "gm": ("总经理", "审保会主任"), "finance": ("财务经理",), "legal": ("法务经理",),
+}
 
 @dataclass
 class DemoCounts:
@@ -44,7 +50,8 @@ def create_demo_users(engine: Engine, password: str = DEMO_PASSWORD) -> int:
     n = 0
     for username, name, roles, department in DEMO_USERS:
         if get_user(engine, username=username) is None:
-            create_user(engine, username, name=name, roles=roles, password=password, department=department)
+            create_user(engine, username, name=name, roles=roles, password=password, department=department,
+                        positions=DEMO_POSITIONS.get(username, ()))
             n += 1
     return n
 

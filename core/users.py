@@ -5,6 +5,8 @@
     result = sign_in(engine, "li", "…", now=clock.now())   # the same, with lock-out after failures
 
 Roles are plain names that metadata permissions refer to (`permissions: {read: [pm_a, risk]}`).
+Positions (岗位, e.g. 风控经理) are free text, or codes of the `position` code list where the
+installed metadata has one; workflow steps resolve approvers by them (`{position: 风控经理}`).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
 MIN_PASSWORD = 6
 MAX_FAILURES = 5                     # consecutive failed sign-ins before the account is locked
 LOCK_MINUTES = 15                    # how long it stays locked
+MAX_POSITION = 63                    # characters of a position name
 # A hash that never matches, checked when the user does not exist so that a wrong name and a
 # wrong password take the same time.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -38,10 +41,25 @@ class User:
     roles: frozenset[str]
     department: str | None = None
     active: bool = True
+    positions: tuple[str, ...] = ()
 
 
 def _user(row) -> User:
-    return User(row.id, row.username, row.name, frozenset(row.roles or ()), row.department, bool(row.active))
+    return User(row.id, row.username, row.name, frozenset(row.roles or ()), row.department, bool(row.active),
+                tuple(row.positions or ()))
+
+
+def _positions(positions) -> list[str]:
+    """Trimmed, without blanks and duplicates, in the order given."""
+    out = []
+    for p in positions or ():
+        p = str(p).strip()
+        if p and p not in out:
+            out.append(p)
+    if any(len(p) > MAX_POSITION for p in out):
+        raise ValidationError({"positions": [msg(f"岗位名称最多 {MAX_POSITION} 个字符",
+                                                 f"a position has at most {MAX_POSITION} characters")]})
+    return out
 
 
 def _check(username: str, name: str, roles, password: str | None) -> None:
@@ -66,18 +84,20 @@ def _password_errors(password: str) -> dict:
 
 
 def create_user(engine: Engine, username: str, *, name: str, roles=(), password: str | None = None,
-                department: str | None = None) -> User:
+                department: str | None = None, positions=()) -> User:
     """Add a user. Without a password the user cannot sign in until one is set."""
     roles = sorted(set(roles))
     _check(username, name, roles, password)
+    positions = _positions(positions)
     values = {"username": username, "name": name.strip(), "roles": roles, "department": department,
-              "active": True, "password_hash": generate_password_hash(password) if password else None}
+              "positions": positions, "active": True,
+              "password_hash": generate_password_hash(password) if password else None}
     try:
         with engine.begin() as conn:
             uid = conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()
     except IntegrityError:
         raise ValidationError({"username": [msg(f"用户名「{username}」已存在", f"user '{username}' already exists")]}) from None
-    return User(uid, username, values["name"], frozenset(roles), department, True)
+    return User(uid, username, values["name"], frozenset(roles), department, True, tuple(positions))
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
@@ -99,6 +119,14 @@ def set_roles(engine: Engine, username: str, roles) -> None:
         raise ValidationError({"roles": [msg(f"角色名称无效:{', '.join(bad)}", f"invalid role name(s): {', '.join(bad)}")]})
     with engine.begin() as conn:
         if conn.execute(update(users).where(users.c.username == username).values(roles=roles)).rowcount != 1:
+            raise NotFound(msg(f"用户「{username}」不存在", f"no user '{username}'"))
+
+
+def set_positions(engine: Engine, username: str, positions) -> None:
+    """Replace the user's positions (岗位)."""
+    positions = _positions(positions)
+    with engine.begin() as conn:
+        if conn.execute(update(users).where(users.c.username == username).values(positions=positions)).rowcount != 1:
             raise NotFound(msg(f"用户「{username}」不存在", f"no user '{username}'"))
 
 

@@ -37,8 +37,9 @@ def fraction(text) -> Fraction:
 
 @dataclass(frozen=True)
 class Resolver:
-    kind: str          # role | initiator | initiator_manager | department_head | field | users | formula
+    kind: str          # role | position | initiator | initiator_manager | department_head | field | users | formula
     value: Any
+    department: str | None = None   # position only: "initiator" (the initiator's department) or a code
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,12 @@ def digest_of(data: Mapping) -> str:
 def _resolvers(items) -> tuple[Resolver, ...]:
     out = []
     for item in items or ():
+        item = dict(item)
+        department = item.pop("department", None)
         (kind, value), = item.items()
-        if kind == "role" and isinstance(value, str):
+        if kind in ("role", "position") and isinstance(value, str):
             value = [value]
-        out.append(Resolver(kind, tuple(value) if isinstance(value, list) else value))
+        out.append(Resolver(kind, tuple(value) if isinstance(value, list) else value, department))
     return tuple(out)
 
 
@@ -210,8 +213,19 @@ def compile_workflow(doc: Doc, ctx: Context) -> Workflow | None:
             return None
         return fields.get(name)
 
+    positions = ctx.compiled.get("codelists", {}).get("position")
+    departments = ctx.compiled.get("codelists", {}).get("department")
+
     def resolvers(items, path):
         for i, r in enumerate(items):
+            if r.kind == "position" and positions is not None:
+                for name in r.value:
+                    if positions.get(name) is None:
+                        report(path + (i, "position"), f"'{name}' is not a code of the code list 'position'")
+            if r.department not in (None, "initiator") and departments is not None \
+                    and departments.get(r.department) is None:
+                report(path + (i, "department"), f"'{r.department}' is neither 'initiator' nor a code of "
+                       "the code list 'department'")
             if r.kind == "formula":
                 formula(r.value, path + (i, "formula"))
             elif r.kind == "field":

@@ -383,17 +383,21 @@ def user():
 @click.option("--name", required=True, help="Display name, e.g. 张明.")
 @click.option("--role", "roles", multiple=True, help="A role (repeatable), e.g. --role pm --role risk.")
 @click.option("--department", help="Department code.")
+@click.option("--position", "positions", multiple=True,
+              help="A position (岗位, repeatable) that workflow steps resolve approvers by, e.g. --position 风控经理.")
 @click.option("--password", help="Password (prompted when not given).")
 @click.pass_context
-def user_add(ctx, username, name, roles, department, password):
+def user_add(ctx, username, name, roles, department, positions, password):
     """Add a user."""
     from core.users import create_user
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     engine = _state(ctx).engine
     create_schema(engine)
-    u = create_user(engine, username, name=name, roles=roles, password=password, department=department)
-    click.echo(f"User {u.username} ({u.name}) added with role(s): {', '.join(sorted(u.roles)) or '-'}")
+    u = create_user(engine, username, name=name, roles=roles, password=password, department=department,
+                    positions=positions)
+    click.echo(f"User {u.username} ({u.name}) added with role(s): {', '.join(sorted(u.roles)) or '-'}"
+               + (f"; position(s): {', '.join(u.positions)}" if u.positions else ""))
 
 
 @user.command("password")
@@ -415,7 +419,8 @@ def user_list(ctx):
     """List users."""
     from core.users import list_users
     for u in list_users(_state(ctx).engine):
-        click.echo(f"{u.username:<16} {u.name:<20} {','.join(sorted(u.roles)):<24} {'' if u.active else '(inactive)'}")
+        click.echo(f"{u.username:<16} {u.name:<20} {','.join(sorted(u.roles)):<24} {','.join(u.positions):<16} "
+                   f"{'' if u.active else '(inactive)'}")
 
 
 # -- demo and server ------------------------------------------------------------------------------

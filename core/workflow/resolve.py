@@ -1,5 +1,5 @@
-"""Who acts on a step: resolvers (role, initiator, initiator's manager, department head, a user
-field, a list, a formula), combined in order without duplicates; inactive users never resolve."""
+"""Who acts on a step: resolvers (role, position, initiator, initiator's manager, department head,
+a user field, a list, a formula), combined in order without duplicates; inactive users never resolve."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ class Person:
     roles: frozenset
     department: str | None
     manager_id: int | None
+    positions: frozenset = frozenset()
 
 
 class Directory:
@@ -28,8 +29,9 @@ class Directory:
 
     def __init__(self, conn):
         rows = conn.execute(select(users.c.id, users.c.username, users.c.roles, users.c.department,
-                                   users.c.manager_id).where(users.c.active.is_(True))).all()
-        self.people = [Person(r.id, r.username, frozenset(r.roles or ()), r.department, r.manager_id) for r in rows]
+                                   users.c.manager_id, users.c.positions).where(users.c.active.is_(True))).all()
+        self.people = [Person(r.id, r.username, frozenset(r.roles or ()), r.department, r.manager_id,
+                              frozenset(r.positions or ())) for r in rows]
         self.by_id = {p.id: p for p in self.people}
         self.by_name = {p.username: p for p in self.people}
 
@@ -54,6 +56,13 @@ def resolve(resolvers: Iterable[Resolver], directory: Directory, *, initiator: s
         if r.kind == "role":
             for p in sorted(directory.people, key=lambda p: p.username):
                 if p.roles & set(r.value):
+                    add(p)
+        elif r.kind == "position":
+            # scoped: only holders in the initiator's (or the named) department
+            department = (me.department if me else None) if r.department == "initiator" else r.department
+            for p in sorted(directory.people, key=lambda p: p.username):
+                if p.positions & set(r.value) and (r.department is None or
+                                                   (department is not None and p.department == department)):
                     add(p)
         elif r.kind == "initiator":
             add(me)
