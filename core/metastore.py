@@ -35,9 +35,10 @@ _lock = Lock()
 
 
 def install(engine: Engine, sources: list[PackSource], *, actor: str = "system", clock: Clock | None = None,
-            field_types: dict[str, str] | None = None, functions=frozenset()) -> Installed:
+            field_types: dict[str, str] | None = None, functions=frozenset(), workflow_actions=None) -> Installed:
     """Validate and install exactly these packs (the complete set) as a new metadata version."""
-    meta = load_packs(sources, field_types=field_types, functions=functions)  # raises: nothing changed
+    meta = load_packs(sources, field_types=field_types, functions=functions,
+                      workflow_actions=workflow_actions)  # raises: nothing changed
     now = (clock or Clock()).now()
     dialect = engine.dialect.name
     wanted = wanted_indexes(dialect, meta.entities.values())
@@ -63,7 +64,8 @@ def install(engine: Engine, sources: list[PackSource], *, actor: str = "system",
     return installed
 
 
-def current(engine: Engine, *, field_types: dict[str, str] | None = None, functions=frozenset()) -> Installed | None:
+def current(engine: Engine, *, field_types: dict[str, str] | None = None, functions=frozenset(),
+            workflow_actions=None) -> Installed | None:
     """The installed metadata, compiled once per version and process."""
     with engine.connect() as conn:
         row = conn.execute(select(meta_versions.c.id).order_by(meta_versions.c.id.desc()).limit(1)).first()
@@ -75,7 +77,8 @@ def current(engine: Engine, *, field_types: dict[str, str] | None = None, functi
                 packs = conn.execute(select(meta_versions.c.packs).where(meta_versions.c.id == row.id)).scalar_one()
                 sources = tuple(PackSource(p["label"], dict(p["files"])) for p in packs)
                 _cache[key] = Installed(row.id, load_packs(list(sources), field_types=field_types,
-                                                           functions=functions), sources)
+                                                           functions=functions, workflow_actions=workflow_actions),
+                                        sources)
         return _cache[key]
 
 

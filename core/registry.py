@@ -1,4 +1,5 @@
-"""What plugins add to the engines: field types and formula functions, gathered in one object."""
+"""What plugins add to the engines: field types, formula functions and workflow actions, gathered
+in one object."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from .fieldtypes import BUILTIN_TYPES, FieldType
 class Registry:
     field_types: Mapping[str, FieldType] = field(default_factory=dict)   # plugin types only
     functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    workflow_actions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)   # `call:` side effects
 
     def type(self, name: str) -> FieldType:
         return BUILTIN_TYPES.get(name) or self.field_types[name]
@@ -23,6 +25,10 @@ class Registry:
     @property
     def function_names(self) -> frozenset[str]:
         return frozenset(self.functions)
+
+    @property
+    def action_names(self) -> frozenset[str]:
+        return frozenset(self.workflow_actions)
 
 
 EMPTY = Registry()

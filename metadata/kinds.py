@@ -22,6 +22,7 @@ class Context:
     field_storage: dict[str, str]           # plugin field types: name -> storage
     functions: dict[str, Callable]          # formula functions beyond the builtins (plugins, LOOKUP)
     ancestors: dict[str, set[str]]          # pack -> packs it (transitively) requires or extends
+    workflow_actions: frozenset[str] | None = None   # plugins' workflow actions (None: not checked)
     problems: list[Problem] = field(default_factory=list)
     compiled: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -26,19 +26,23 @@ from .labels import label
 
 
 def load_packs(sources: list[PackSource], *, field_types: dict[str, str] | None = None,
-               functions: Mapping[str, Callable] | Iterable[str] = ()) -> Metadata:
+               functions: Mapping[str, Callable] | Iterable[str] = (),
+               workflow_actions: Iterable[str] | None = None) -> Metadata:
     """Compile packs into Metadata or raise MetadataError listing every problem.
 
     `field_types`: extra field types from plugins (name -> storage kind);
     `functions`: extra formula functions from plugins (a mapping, so that calls are checked
-    against the functions' declared arguments, or just their names).
+    against the functions' declared arguments, or just their names);
+    `workflow_actions`: the names of plugins' workflow actions, which `call:` side effects are
+    checked against (None: not checked).
     """
     problems: list[Problem] = []
     manifests = _manifests(sources, problems)
     order, ancestors = _order(manifests, problems)
     extra = dict(functions) if isinstance(functions, Mapping) else {name: _unchecked for name in functions}
     ctx = Context(docs={k: {} for k in KINDS}, field_storage=dict(field_types or {}),
-                  functions={"LOOKUP": _unchecked, **extra}, ancestors=ancestors, problems=problems)
+                  functions={"LOOKUP": _unchecked, **extra}, ancestors=ancestors, problems=problems,
+                  workflow_actions=None if workflow_actions is None else frozenset(workflow_actions))
     for name in order:
         source, manifest = manifests[name]
         _merge_pack(source, name, ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -42,11 +42,19 @@ class Resolver:
     department: str | None = None   # position only: "initiator" (the initiator's department) or a code
 
 
+def _no_formulas() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class Effect:
     set: Mapping[str, str]            # field -> formula
     number_field: str | None = None
     number_pattern: str | None = None  # None: the entity's own numbering pattern
+    create_entity: str | None = None   # create a record of this entity …
+    create_values: Mapping[str, str] = dc_field(default_factory=_no_formulas)   # … with field -> formula
+    call: str | None = None            # a plugin's workflow action (hook danbao_workflow_actions) …
+    call_with: Mapping[str, str] = dc_field(default_factory=_no_formulas)       # … with param -> formula
 
 
 @dataclass(frozen=True)
@@ -135,9 +143,12 @@ def _effects(items) -> tuple[Effect, ...]:
     out = []
     for e in items or ():
         number = e.get("number")
-        field, pattern = (number, None) if isinstance(number, str) else \
+        number_field, pattern = (number, None) if isinstance(number, str) else \
             ((number or {}).get("field"), (number or {}).get("pattern"))
-        out.append(Effect(MappingProxyType(dict(e.get("set") or {})), field, pattern))
+        create = e.get("create") or {}
+        out.append(Effect(MappingProxyType(dict(e.get("set") or {})), number_field, pattern,
+                          create.get("entity"), MappingProxyType(dict(create.get("values") or {})),
+                          e.get("call"), MappingProxyType(dict(e.get("with") or {}))))
     return tuple(out)
 
 
@@ -233,6 +244,15 @@ def compile_workflow(doc: Doc, ctx: Context) -> Workflow | None:
                 if f is not None and f.type != "user":
                     report(path + (i, "field"), f"'{r.value}' is a {f.type} field; approvers come from user fields")
 
+    def create(eff, path):
+        target = ctx.compiled.get("entities", {}).get(eff.create_entity)
+        if target is None:
+            report(path + ("entity",), f"no entity '{eff.create_entity}'")
+        for name, text in eff.create_values.items():
+            if target is not None and not target.has(name):
+                report(path + ("values", name), f"entity '{target.name}' has no field '{name}'")
+            formula(text, path + ("values", name))   # evaluated on the workflow's record
+
     for step in wf.steps:
         p = ("steps", step.name)
         if step.kind == "end":
@@ -276,6 +296,14 @@ def compile_workflow(doc: Doc, ctx: Context) -> Workflow | None:
                 for target, text in eff.set.items():
                     field(target, p + (key, i, "set", target))
                     formula(text, p + (key, i, "set", target))
+                if eff.create_entity:
+                    create(eff, p + (key, i, "create"))
+                if eff.call:
+                    if ctx.workflow_actions is not None and eff.call not in ctx.workflow_actions:
+                        known = ", ".join(sorted(ctx.workflow_actions)) or "none"
+                        report(p + (key, i, "call"), f"no plugin workflow action '{eff.call}' (known: {known})")
+                    for param, text in eff.call_with.items():
+                        formula(text, p + (key, i, "with", param))
                 if eff.number_field:
                     f = field(eff.number_field, p + (key, i, "number"))
                     if f is not None and eff.number_pattern is None and (

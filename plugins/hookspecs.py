@@ -50,3 +50,17 @@ def danbao_formula_functions() -> dict[str, Callable[..., Any]]:
     counts get the engine's own bilingual message. Names of built-in functions (``IF``, ``SUM``,
     …, ``LOOKUP``) and of other plugins' functions cannot be used.
     """
+
+
+@hookspec
+def danbao_workflow_actions() -> dict[str, Callable[[Any], dict | None]]:
+    """Workflow actions this plugin adds: a mapping of lower-case name to a callable, run by a
+    workflow step's side effect ``{call: name, with: {param: formula}}`` (see docs/workflow.md).
+
+    The callable gets one :class:`core.workflow.effects.ActionContext`: ``values`` (the record's
+    fields), ``params`` (the evaluated ``with``), ``instance``, ``step``, ``actor``, ``now``,
+    ``store`` and ``conn`` (write through ``store.create(..., conn=conn)`` so the writes join the
+    transition's transaction). It returns ``None`` or a dict of the record's fields to set (saved
+    through the record store). Anything it raises rolls the whole transition back; a
+    :class:`core.errors.DanbaoError` is shown as it is, other exceptions as the action failing.
+    """

@@ -220,11 +220,32 @@ def _collect_functions(pm: pluggy.PluginManager) -> dict[str, Callable[..., Any]
     return functions
 
 
+def _collect_workflow_actions(pm: pluggy.PluginManager) -> dict[str, Callable[..., Any]]:
+    actions: dict[str, Callable[..., Any]] = {}
+    owner: dict[str, str] = {}
+    for plugin, result in contributions(pm, "danbao_workflow_actions"):
+        where = f"plugin {plugin!r}, danbao_workflow_actions()"
+        if not isinstance(result, Mapping):
+            raise PluginError(f"{where} must return a dict of name -> callable, got {result!r}", [plugin])
+        for name, fn in result.items():
+            if not isinstance(name, str) or not _TYPE_NAME.fullmatch(name):
+                raise PluginError(f"{where}: action name {name!r} must be a lower-case identifier "
+                                  "such as 'notify_bank'", [plugin])
+            if name in owner:
+                raise PluginError(f"workflow action {name!r} is defined by two plugins: {owner[name]!r} "
+                                  f"and {plugin!r}; uninstall or block one of them", [owner[name], plugin])
+            if not callable(fn):
+                raise PluginError(f"{where}: {name} is not callable: {fn!r}", [plugin])
+            actions[name], owner[name] = fn, plugin
+    return actions
+
+
 def build_registry(pm: pluggy.PluginManager | None = None) -> Registry:
-    """The field types and formula functions of every plugin of ``pm`` (default:
-    ``plugin_manager()``), checked: names well formed, no built-in redefined, no name claimed
-    by two plugins — else :class:`PluginError`."""
+    """The field types, formula functions and workflow actions of every plugin of ``pm``
+    (default: ``plugin_manager()``), checked: names well formed, no built-in redefined, no name
+    claimed by two plugins — else :class:`PluginError`."""
     if pm is None:
         pm = plugin_manager()
     return Registry(field_types=MappingProxyType(_collect_field_types(pm)),
-                    functions=MappingProxyType(_collect_functions(pm)))
+                    functions=MappingProxyType(_collect_functions(pm)),
+                    workflow_actions=MappingProxyType(_collect_workflow_actions(pm)))

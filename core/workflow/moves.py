@@ -20,7 +20,7 @@ from ..errors import ValidationError, msg
 from ..formula import FormulaError, compile_formula
 from ..numbering import next_number
 from ..store import Actor, Store
-from . import rules, votes
+from . import effects as side_effects, rules, votes
 from .model import Instance, Task, error, from_row
 from .resolve import Directory, resolve
 
@@ -46,10 +46,15 @@ class Run:
             raise error("流程所属的记录已不存在", "the workflow's record no longer exists")
         return decode(self.entity, row.data, self.store.types), row.version
 
+    @property
+    def writer(self) -> Actor:
+        """The acting user with the workflow's authority: the step, not the entity's permissions,
+        decides what a workflow writes; history records the user."""
+        return Actor(self.actor.username, self.actor.roles, system=True)
+
     def write(self, values: dict[str, Any]) -> None:
         _, version = self.record()
-        writer = Actor(self.actor.username, self.actor.roles, system=True)
-        self.store.update(self.inst.entity, self.inst.record_id, values, version=version, actor=writer,
+        self.store.update(self.inst.entity, self.inst.record_id, values, version=version, actor=self.writer,
                           conn=self.conn)
 
     def env(self) -> dict:
@@ -243,6 +248,10 @@ class Run:
                                                             pattern, self.now)
             if changes:
                 self.write(changes)
+            if eff.create_entity:
+                side_effects.create(self, eff, step)
+            if eff.call:
+                side_effects.call(self, eff, step)
 
     # -- deciding ---------------------------------------------------------------------------
     def decide(self, step: Step, *, closing: bool = False) -> None:
