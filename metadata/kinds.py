@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from .doc import Doc
 from .errors import Problem
@@ -61,8 +62,16 @@ def register_kind(kind: Kind) -> None:
 
 
 @lru_cache(maxsize=None)
+def _schemas() -> Registry:
+    """Every schema by its `$id`, so that one can use another's definitions (an overlay's steps)."""
+    resources = [Resource.from_contents(json.loads(p.read_text(encoding="utf-8")))
+                 for p in sorted(SCHEMA_DIR.rglob("*.json"))]
+    return Registry().with_resources((r.id(), r) for r in resources if r.id())
+
+
+@lru_cache(maxsize=None)
 def validator(schema_file: str) -> Draft202012Validator:
     path = Path(schema_file)
     if not path.is_absolute():
         path = SCHEMA_DIR / schema_file
-    return Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
+    return Draft202012Validator(json.loads(path.read_text(encoding="utf-8")), registry=_schemas())

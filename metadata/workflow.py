@@ -14,6 +14,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from . import workflow_overlay
 from .doc import Doc
 from .entity import SYSTEM_NAMES, _reach
 from .formulas import formula_problems
@@ -347,4 +348,5 @@ def reachable(wf: Workflow) -> set[str]:
     return seen
 
 
-register_kind(Kind(folder="workflows", schema="workflow/workflow.json", compile=compile_workflow, order=60))
+register_kind(Kind(folder="workflows", schema="workflow/workflow.json", overlay_schema="workflow/workflow_overlay.json",
+                   overlay=workflow_overlay.apply, compile=compile_workflow, order=60))

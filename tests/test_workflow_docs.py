@@ -5,6 +5,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .test_docs import properties
@@ -12,9 +13,10 @@ from .test_docs import properties
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_workflow_schema_property_is_documented():
+@pytest.mark.parametrize("schema_file", ["workflow.json", "workflow_overlay.json"])
+def test_every_workflow_schema_property_is_documented(schema_file):
     doc = (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
-    schema = json.loads((ROOT / "metadata" / "schemas" / "workflow" / "workflow.json").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "metadata" / "schemas" / "workflow" / schema_file).read_text(encoding="utf-8"))
     props = properties(schema, set())
     spans = re.findall(r"`([^`]+)`", re.sub(r"```.*?```", "", doc, flags=re.S))
     fences = re.findall(r"```.*?```", doc, re.S)
