@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from markupsafe import Markup, escape
@@ -115,11 +116,13 @@ def _edges(wf: Workflow, taken: list[str], legend: dict) -> list[_Edge]:
 
 
 def _layers(wf: Workflow, edges: list[_Edge]) -> dict[str, int]:
-    """Marks back edges (definition edges first, so a return taken never changes the layout) and
-    gives each step its row: the longest forward path from the start; end steps at the bottom."""
+    """Marks back edges and gives each step its row: the longest forward path from the start; end
+    steps at the bottom. Only the definition's edges count, so an instance's detours never move a
+    step; they are back edges when they do not go down."""
     out: dict[str, list[_Edge]] = {s.name: [] for s in wf.steps}
-    for e in sorted(edges, key=lambda e: e.implicit):
-        out[e.src].append(e)
+    for e in edges:
+        if not e.implicit:
+            out[e.src].append(e)
     state: dict[str, int] = {}          # 1: on the walk's stack, 2: done
     for root in [wf.start] + [s.name for s in wf.steps]:
         if root in state or root not in out:
@@ -138,7 +141,7 @@ def _layers(wf: Workflow, edges: list[_Edge]) -> dict[str, int]:
                 state[e.dst] = 1
                 stack.append((e.dst, iter(out[e.dst])))
     layer = {s.name: 0 for s in wf.steps}
-    forward = [e for e in edges if not e.back]
+    forward = [e for e in edges if not (e.back or e.implicit)]
     for _ in wf.steps:                  # relax: at most one pass per step on an acyclic graph
         changed = False
         for e in forward:
@@ -150,7 +153,7 @@ def _layers(wf: Workflow, edges: list[_Edge]) -> dict[str, int]:
     for s in wf.steps:
         if s.kind == "end":
             layer[s.name] = bottom
-    for e in edges:                     # a move the layout did not foresee (e.g. up to a return's target)
+    for e in edges:
         e.back = e.back or layer[e.dst] <= layer[e.src]
     return layer
 
@@ -208,30 +211,35 @@ def _positions(rows, up, down, width, passes: int = 5) -> dict:
     """Centres: each slot near the mean of its neighbours (above on downward passes, below on
     upward ones, both on the last), in order and with gaps."""
     x: dict = {}
+    offsets = {id(row): _offsets(row, width) for row in rows}
     for row in rows:
-        _place(row, {s: 0.0 for s in row}, width, x)
+        _place(row, [0.0] * len(row), offsets[id(row)], x)
+    both = {s: up[s] + down[s] for s in up}
     for i in range(passes):
+        links = both if i == passes - 1 else up if i % 2 == 0 else down
         for row in (rows if i % 2 == 0 else rows[::-1]):
-            links = (lambda s: up[s]) if i % 2 == 0 else (lambda s: down[s])
-            if i == passes - 1:
-                links = (lambda s: up[s] + down[s])
-            want = {s: sum(x[n] for n in links(s)) / len(links(s)) if links(s) else x[s] for s in row}
-            _place(row, want, width, x)
+            want = [sum(x[n] for n in links[s]) / len(links[s]) if links[s] else x[s] for s in row]
+            _place(row, want, offsets[id(row)], x)
     return x
 
 
-def _place(row, want, width, x) -> None:
-    """The positions closest (least squares) to `want` that keep the row's order and gaps: pool
-    adjacent violators on the positions less their cumulative gaps."""
-    offset, acc = [], 0.0
+def _offsets(row, width) -> list[float]:
+    """Each slot's least distance from the row's first: the widths and gaps before it."""
+    out, acc = [], 0.0
     for k, s in enumerate(row):
         if k:
-            both = isinstance(row[k - 1], str) and isinstance(s, str)
-            acc += (width(row[k - 1]) + width(s)) / 2 + (NODE_GAP if both else PASS_GAP)
-        offset.append(acc)
+            nodes = isinstance(row[k - 1], str) and isinstance(s, str)
+            acc += (width(row[k - 1]) + width(s)) / 2 + (NODE_GAP if nodes else PASS_GAP)
+        out.append(acc)
+    return out
+
+
+def _place(row, want, offset, x) -> None:
+    """The positions closest (least squares) to `want` that keep the row's order and gaps: pool
+    adjacent violators on the positions less their offsets."""
     blocks: list[list[float]] = []      # [mean, count]
-    for k, s in enumerate(row):
-        blocks.append([want[s] - offset[k], 1])
+    for w, o in zip(want, offset):
+        blocks.append([w - o, 1])
         while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
             m2, n2 = blocks.pop()
             m1, n1 = blocks[-1]
@@ -245,6 +253,7 @@ def _place(row, want, width, x) -> None:
 
 # -- text ------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _em(text: str) -> float:
     """Estimated width in em: ~1 for CJK (wide) characters, ~0.6 for the rest."""
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
@@ -345,13 +354,19 @@ class _Drawing:
 
     def _edges(self) -> list[str]:
         ports_out, ports_in = self._ports()
+        labelled: dict[str, list[int]] = {}     # a source's labelled edges, left to right
+        for i in sorted(ports_out, key=ports_out.get):
+            if self.edges[i].texts:
+                labelled.setdefault(self.edges[i].src, []).append(i)
         lanes: list[tuple[float, float, float]] = []
         drawn = []
         for i, e in enumerate(self.edges):
             if e.back:
                 d, label_at = self._back(e, lanes)
             else:
-                d, label_at = self._forward(e, ports_out[i], ports_in[i])
+                ids = labelled.get(e.src, [])
+                at = (ids.index(i) + 1) / (len(ids) + 1) if i in ids else 0.5
+                d, label_at = self._forward(e, ports_out[i], ports_in[i], at)
             drawn.append((e.taken, self._edge(e, d, label_at)))
         # taken edges last: on top of the others
         return [svg for taken, svg in sorted(drawn, key=lambda t: t[0])]
@@ -374,7 +389,9 @@ class _Drawing:
                     side[i] = self.x[name] + (k - (len(ids) - 1) / 2) * step
         return outs, ins
 
-    def _forward(self, e: _Edge, x0: float, x1: float):
+    def _forward(self, e: _Edge, x0: float, x1: float, at: float):
+        """The edge through its placeholders; its label at `at` (0–1) of the way to the next row,
+        so that the labels of one source stand at different heights."""
         pts = [(x0, self._top(self.layer[e.src]) + NODE_H)]
         for slot in e.chain[1:-1]:
             top = self._top(slot[1])
@@ -389,7 +406,9 @@ class _Drawing:
                 d.append(f"C{_n(ax)} {_n(my)} {_n(bx)} {_n(my)} {_n(bx)} {_n(by)}")
         (ax, ay), (bx, by) = pts[0], pts[1]
         right = bx >= ax
-        return "".join(d), ((ax + bx) / 2 + (4 if right else -4), (ay + by) / 2 + 4, "start" if right else "end")
+        lx = ax + (bx - ax) * at * at * (3 - 2 * at)       # the S-curve's point at `at`
+        ly = ay + (by - ay) * (1.5 * at - 1.5 * at * at + at ** 3)
+        return "".join(d), (lx + (4 if right else -4), ly + 4, "start" if right else "end")
 
     def _clear_right(self, name: str) -> bool:
         row = self.rows[self.layer[name]]
@@ -410,7 +429,7 @@ class _Drawing:
         if start[-1][1] == end[0][1] and start[-1][0] != end[0][0]:
             pts = start + end
         else:
-            rows = range(self.layer[e.dst], self.layer[e.src] + 1)
+            rows = range(min(self.layer[e.dst], self.layer[e.src]), max(self.layer[e.dst], self.layer[e.src]) + 1)
             lane = max(self.x[s] + self._w(s) / 2 for r in rows for s in self.rows[r]) + LANE
             while any(a <= hi and lo <= b and abs(lane - x) < LANE for a, b, x in lanes):
                 lane += LANE
