@@ -304,6 +304,7 @@ class _Drawing:
         self.right = max((self.x[s] + self._w(s) / 2 for row in rows for s in row), default=MARGIN)
         self.extent = [MARGIN, self.right]          # horizontal extent of everything drawn
         self.marker = "fc-" + wf.digest[:8]
+        self.sides: dict[str, int] = {}            # arcs met so far on each step's right side
 
     def _w(self, slot) -> float:
         return self.widths.get(slot, PASS_W) if isinstance(slot, str) else PASS_W
@@ -414,16 +415,21 @@ class _Drawing:
         row = self.rows[self.layer[name]]
         return not any(isinstance(s, str) for s in row[row.index(name) + 1:])
 
+    def _side(self, name: str) -> float:
+        """Where the next arc meets a step's right side: the middle, then alternately below and
+        above it, so that arcs (and a loop's two ends) do not share a point."""
+        k = self.sides[name] = self.sides.get(name, 0) + 1
+        return (k // 2) * 7 * (1 if k % 2 == 0 else -1)
+
     def _back(self, e: _Edge, lanes):
         """An arc on the right: out of the source's right side (or its top, when a step stands to
         its right), up a lane clear of every row it passes, into the target's right side (or its
         bottom)."""
         (sx, sy), (tx, ty) = (self.x[e.src], self._top(self.layer[e.src])), (self.x[e.dst], self._top(self.layer[e.dst]))
         sw, tw = self.widths[e.src], self.widths[e.dst]
-        lift = 6 if e.src == e.dst else 0
-        start = [(sx + sw / 2, sy + NODE_H / 2 + lift)] if self._clear_right(e.src) else \
+        start = [(sx + sw / 2, sy + NODE_H / 2 + self._side(e.src))] if self._clear_right(e.src) else \
             [(sx + sw / 2 - 10, sy), (sx + sw / 2 - 10, sy - LAYER_GAP / 2)]
-        end = [(tx + tw / 2, ty + NODE_H / 2 - lift)] if self._clear_right(e.dst) else \
+        end = [(tx + tw / 2, ty + NODE_H / 2 + self._side(e.dst))] if self._clear_right(e.dst) else \
             [(tx + tw / 2 - 10, ty + NODE_H + LAYER_GAP / 2), (tx + tw / 2 - 10, ty + NODE_H)]
         lo, hi = min(end[0][1], start[-1][1]), max(end[0][1], start[-1][1])
         if start[-1][1] == end[0][1] and start[-1][0] != end[0][0]:
