@@ -8,7 +8,8 @@ Requests go through the Flask test client in this process, signed in (session co
 and security-header hooks all run), so a time is everything the server does for the request:
 routing, database reads, formulas, formatting, template rendering. No network, no browser.
 
-Screens, each measured with `--reps` requests (default 100) after 5 warm-up requests:
+Screens, each measured with `--reps` requests (default 100) after 5 warm-up requests, alternating
+with the hand-written page (one request of each in turn, so both see the same load):
 
 (a) the record view of an enterprise customer with three child tables filled (5 shareholders,
     5 bank accounts, 4 financial statements) and every other field set;
@@ -45,7 +46,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from common import DEFAULT_SQLITE, ROOT, fmt, machine, server_version, summary, timed
+from common import DEFAULT_SQLITE, ROOT, fmt, machine, server_version, summary
 from flask import Blueprint, abort, request
 from flask import render_template as flask_render
 from flask_login import login_required
@@ -516,9 +517,19 @@ def get(client, url, headers=None):
     return resp
 
 
-def measure(client, url, reps, headers=None):
-    body = get(client, url, headers).get_data()
-    return summary(timed(lambda: get(client, url, headers), reps, warmup=5)), len(body)
+def measure_pair(client, url, hand_url, reps, headers=None):
+    """Both pages `reps` times each, alternating one request of each, so that both see the same
+    load on a shared machine (measured one after the other, a busy minute skews the ratio)."""
+    sizes = [len(get(client, u, headers).get_data()) for u in (url, hand_url)]
+    for _ in range(5):
+        get(client, url, headers), get(client, hand_url, headers)
+    times: tuple[list, list] = ([], [])
+    for _ in range(reps):
+        for u, ms in zip((url, hand_url), times):
+            start = time.perf_counter()
+            get(client, u, headers)
+            ms.append((time.perf_counter() - start) * 1000)
+    return summary(times[0]), sizes[0], summary(times[1]), sizes[1]
 
 
 def profile(client, url, n, headers=None, top=18):
@@ -603,8 +614,7 @@ def main(argv=None) -> int:
 def run(client, screens, args):
     out = []
     for label, url, hand_url, headers in screens:
-        gen, gsize = measure(client, url, args.reps, headers)
-        hand_s, hsize = measure(client, hand_url, args.reps, headers)
+        gen, gsize, hand_s, hsize = measure_pair(client, url, hand_url, args.reps, headers)
         print(f"\n{label}\n  generated     {url}\n    {fmt(gen)}  {gsize:,} bytes\n"
               f"  hand-written  {hand_url}\n    {fmt(hand_s)}  {hsize:,} bytes\n"
               f"  ratio (median) {gen['median'] / hand_s['median']:.2f}×   (p95) {gen['p95'] / hand_s['p95']:.2f}×", flush=True)

@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app
+from flask import url_for
 from flask_babel import gettext
-from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from core.compute import is_blank
@@ -38,9 +37,21 @@ INPUT_MODES = {"integer": "numeric", "decimal": "decimal", "money": "decimal", "
                "phone": "tel", "email": "email"}
 OOB = ' hx-swap-oob="true"'
 SELECT_TYPES = ("choice", "department", "region", "industry", "user")
-# child-table cells drawn by FormView.row_cells (the rest by the `cell` macro of widgets/fields.html)
-FAST_CELL_TYPES = frozenset(t for t in TEXT_INPUTS if t != "long_text") | {"date", "datetime", "boolean",
-                                                                           *SELECT_TYPES}
+# inputs drawn by FormView (the rest — links, multi-choice, attachments — by the macros of widgets/fields.html)
+FAST_CELL_TYPES = frozenset(TEXT_INPUTS) | {"date", "datetime", "boolean", *SELECT_TYPES}
+_STATIC: dict[int, tuple[Metadata, dict]] = {}
+
+
+def static_parts(meta: Metadata) -> dict:
+    """A cache of HTML parts that depend only on the compiled metadata (and the locale, in the key):
+    labels, classes, attributes, options. Keyed by the metadata object itself, which is compiled
+    once per installed version, so installing new metadata starts a new cache."""
+    hit = _STATIC.get(id(meta))
+    if hit is None or hit[0] is not meta:
+        if len(_STATIC) >= 4:           # an old version's parts: no longer drawn
+            _STATIC.pop(next(iter(_STATIC)), None)
+        hit = _STATIC[id(meta)] = (meta, {})
+    return hit[1]
 
 
 def pid(path: str) -> str:
@@ -135,10 +146,7 @@ class FormView:
         return is_true(self.input(path))
 
     def selected(self, path: str) -> list[str]:
-        v = self.input(path)
-        if isinstance(v, str):
-            return [v] if v else []
-        return [str(x) for x in (v or [])]
+        return _codes(self.input(path))
 
     # -- states and errors ------------------------------------------------------------------
     def state(self, path: str) -> FieldState:
@@ -186,7 +194,9 @@ class FormView:
 
     def paths(self) -> list[str]:
         """Every field path drawn on the form (tables' cells included)."""
-        out = []
+        if "_paths" in self.__dict__:
+            return self.__dict__["_paths"]
+        out = self.__dict__["_paths"] = []
         for f in self.entity.fields:
             if f.hidden:
                 continue
@@ -223,15 +233,7 @@ class FormView:
 
     def chain(self, path: str) -> list[str]:
         """The chosen code and its ancestors, root first."""
-        cl = codelist_of(self.meta, self.field(path))
-        code = self.selected(path)[-1:] or [None]
-        item = cl.get(code[0]) if code[0] else None
-        chain, seen = [], set()
-        while item is not None and item.code not in seen:
-            seen.add(item.code)
-            chain.append(item.code)
-            item = cl.get(item.parent) if item.parent else None
-        return list(reversed(chain))
+        return _chain(codelist_of(self.meta, self.field(path)), self.selected(path))
 
     def codelist(self, path: str):
         return codelist_of(self.meta, self.field(path))
@@ -260,118 +262,211 @@ class FormView:
         s = format(total.normalize(), "f") if total else "0"
         return s + ("%" if col.value_type == "percent" else "")
 
-    # -- child-table cells drawn in Python ------------------------------------------------------
-    # The same HTML as the `cell` macro of widgets/fields.html (keep the two in step), for the
-    # common column types; one call per row instead of ~6 macro calls per cell. `None` in the
-    # answer leaves that cell to the macro (links, cascades, attachments, multi-choice, …).
+    # -- drawn in Python ---------------------------------------------------------------------
+    # The same HTML as the macros of widgets/fields.html, which stay the reference for every type
+    # (tests/test_widgets_parity.py draws forms both ways and compares them byte for byte): one
+    # Python call per field or row instead of several macro calls per input, and the parts that
+    # depend only on the metadata and the locale (labels, classes, attributes, options, table
+    # headers) drawn once per metadata version. `None` leaves a part to the macros (link pickers,
+    # multi-choice, attachments).
+    fast = True     # False: every part through the macros (the reference the parity test compares with)
 
-    def _col(self, table: str, c: Field, live_url: str) -> dict:
-        key = (table, c.name)
-        cache = self.__dict__.setdefault("_cols", {})
-        info = cache.get(key)
-        if info is None:
-            t = c.type
-            numeric = self.display.numeric(c)
-            info = {"td": '<td class="num">' if numeric else "<td>", "label": escape(text_of(c.label)),
-                    "type": escape(t), "live": escape(live_url)}
-            if t in TEXT_INPUTS:
-                mode = INPUT_MODES.get(t)
-                extra = f' inputmode="{mode}"' if mode else ""
-                if t in ("id_number", "uscc"):
-                    extra += ' maxlength="20" autocomplete="off" spellcheck="false"'
-                if c.max_length:
-                    extra += f' maxlength="{escape(c.max_length)}"'
-                if c.placeholder:
-                    extra += f' placeholder="{escape(text_of(c.placeholder))}"'
-                info["cls"] = ("num" if t in NUMERIC else "") + f" t-{escape(t)}"
-                info["extra"] = extra
-            info["fast"] = t in FAST_CELL_TYPES and not (t in SELECT_TYPES[:4] and self.cascade_field(c))
-            cache[key] = info
+    def _cached(self, key: tuple, make):
+        """A part drawn once per metadata version and locale."""
+        cache = static_parts(self.meta)
+        key = (*key, self.display.locale)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = make()
+        return hit
+
+    def _col(self, table: str, c: Field) -> dict:
+        return self._cached(("col", self.entity.name, table, c.name), lambda: self._col_parts(c))
+
+    def _col_parts(self, c: Field) -> dict:
+        t, lang = c.type, self.display.lang
+        info = {"td": '<td class="num">' if self.display.numeric(c) else "<td>",
+                "label": escape(text_in(c.label, lang)), "text": text_in(c.label, lang), "type": escape(t),
+                "ph": f' placeholder="{escape(text_in(c.placeholder, lang))}"' if c.placeholder else "",
+                "fast": t in FAST_CELL_TYPES, "cascade": t in SELECT_TYPES[:4] and self.cascade_field(c)}
+        if t in TEXT_INPUTS:
+            mode = INPUT_MODES.get(t)
+            extra = f' inputmode="{mode}"' if mode else ""
+            if t in CHECKED_TYPES:
+                extra += ' maxlength="20" autocomplete="off" spellcheck="false"'
+            if c.max_length:
+                extra += f' maxlength="{escape(c.max_length)}"'
+            info["cls"] = ("num" if t in NUMERIC else "") + f" t-{escape(t)}"
+            info["extra"] = extra + info["ph"]
         return info
 
     def cascade_field(self, c: Field) -> bool:
         cl = codelist_of(self.meta, c)
         return bool(cl and cl.hierarchical)
 
-    def row_cells(self, table: str, i: int, cols: list[Field], editable: bool, live_url: str,
+    def row_cells(self, table: str, i: int, cols: list[Field], editable: bool,
                   autofocus=None) -> list[tuple[Field, str, Markup | None]]:
+        """The cells of child row `i` drawn as the `cell` macro draws them (inside their <td>);
+        None for a cell left to the macro."""
+        return [(c, path, None if html is None else Markup(html))
+                for c, path, html in self._row(table, i, cols, editable, autofocus)]
+
+    def _row(self, table: str, i: int, cols: list[Field], editable: bool, autofocus) -> list:
+        if not self.fast:
+            return [(c, f"{table}.{i}.{c.name}", None) for c in cols]
+        rows = self.raw.get(table)
+        raw = rows[i] if isinstance(rows, list) and i < len(rows) else None
+        vals = self.values.get(table) or []
+        val = vals[i] if i < len(vals) else {}
         out = []
-        for c in cols:
-            path = f"{table}.{i}.{c.name}"
-            info = self._col(table, c, live_url)
-            st = self.state(path)
-            readonly = st.readonly if editable else True
-            if not (c.is_computed or readonly):
+        for c, info in self._specs(table, cols):
+            path = f"{table}.{i}.{c.name}"      # names are identifiers: nothing to escape in ids
+            st = self.states.get(path) or self.state(path)
+            if not (c.is_computed or st.readonly or not editable):
                 if not info["fast"]:
                     out.append((c, path, None))
                     continue
-                html = self._cell_input(c, path, st, info, autofocus)
+                shown = raw[c.name] if raw is not None and c.name in raw else None
+                if shown is None:
+                    shown = "" if raw is not None and c.name in raw else input_value(c, val.get(c.name))
+                html = self._cell_input(c, path, st, info, autofocus, shown)
             else:
-                html = self._cell_shown(c, path)
+                html = self._cell_shown(c, path, val.get(c.name))
                 if html is None:
                     out.append((c, path, None))
                     continue
-            id_ = escape(pid(path))
-            on = st.required and not c.required
-            out.append((c, path, Markup(
-                f'{info["td"]}<div class="field cell t-{info["type"]}" id="w-{id_}"'
-                f'{"" if st.visible else " hidden"}>\n'
-                f'  <label class="sr-only" id="l-{id_}" for="f-{id_}">{info["label"]}</label>{html}'
-                f'<span class="req" id="req-{id_}"'
-                + (f' title="{self._t("Required")}">*' if on else ">")
-                + f'</span><div class="error" id="err-{id_}">'
-                + "".join(f"<div>{escape(m)}</div>" for m in self.errors(path))
-                + "</div>\n</div></td>")))
+            id_ = path.replace(".", "-")
+            ms = self.all_errors.get(path)
+            out.append((c, path,
+                        f'{info["td"]}<div class="field cell t-{info["type"]}" id="w-{id_}"'
+                        f'{"" if st.visible else " hidden"}>\n'
+                        f'  <label class="sr-only" id="l-{id_}" for="f-{id_}">{info["label"]}</label>{html}'
+                        f'<span class="req" id="req-{id_}"'
+                        + (f' title="{self._t("Required")}">*' if st.required and not c.required else ">")
+                        + f'</span><div class="error" id="err-{id_}">'
+                        + ("".join(f"<div>{escape(m)}</div>" for m in self.errors(path)) if ms else "")
+                        + "</div>\n</div></td>"))
         return out
 
-    def input_html(self, f: Field, path: str, st, live_url: str, autofocus=None) -> Markup | None:
-        """A top-level field's input as the `input` macro draws it, for the common types; None
-        leaves it to the macro."""
-        if f.is_table or path != f.name:
+    def _specs(self, table: str, cols: list[Field]) -> list[tuple[Field, dict]]:
+        """(column, its parts) for the columns of a table, looked up once per form."""
+        specs = self.__dict__.setdefault("_spec_cache", {})
+        key = (table, tuple(c.name for c in cols))
+        if key not in specs:
+            specs[key] = [(c, self._col(table, c)) for c in cols]
+        return specs[key]
+
+    def input_html(self, f: Field, path: str, st, autofocus=None) -> Markup | None:
+        """A top-level field's input as the `input` macro draws it; None leaves it to the macro."""
+        if not self.fast or f.is_table or path != f.name:
             return None
         if f.is_computed or st.readonly:
-            html = self._cell_shown(f, path)
+            html = self._cell_shown(f, path, self.value(path))
         else:
-            info = self._col("", f, live_url)
-            html = self._cell_input(f, path, st, info, autofocus) if info["fast"] else None
+            info = self._col("", f)
+            html = self._cell_input(f, path, st, info, autofocus, self.input(path)) if info["fast"] else None
         return None if html is None else Markup(html)
 
-    def field_html(self, f: Field, path: str, live_url: str, autofocus=None, oob: bool = False) -> Markup | None:
+    def field_html(self, f: Field, path: str, live_url: str, autofocus=None, oob: bool = False,
+                   cell=None) -> Markup | None:
         """A top-level field with its wrapper, label, marker, hint and errors, as the `field`
-        macro draws it, when its input is one `input_html` draws; else None (the macro draws it)."""
-        if f.is_table or path != f.name:
+        macro draws it (a child table whole, its uncommon cells through the `cell` macro given);
+        None when the macro must draw it."""
+        if not self.fast or path != f.name or (f.is_table and cell is None):
             return None
         st = self.state(path)
-        inp = self.input_html(f, path, st, live_url, autofocus)
+        inp = self.table_html(f, st, live_url, autofocus, cell) if f.is_table else \
+            self.input_html(f, path, st, autofocus)
         if inp is None:
             return None
         t = f.type
         id_ = escape(pid(path))
         lang = self.display.lang
         head = (f'<div class="field t-{escape(t)}{" check" if t == "boolean" else ""}'
-                f'{" span-all" if t == "long_text" else ""}" id="w-{id_}"{"" if st.visible else " hidden"}'
-                f"{OOB if oob else ''}>")
+                f'{" span-all" if f.is_table or t == "long_text" else ""}" id="w-{id_}"'
+                f'{"" if st.visible else " hidden"}{OOB if oob else ""}>')
         marker = (f'<span class="req" id="req-{id_}"'
                   + (f' title="{self._t("Required")}">*' if st.required else ">") + "</span>")
         label = escape(text_in(f.label, lang))
         if t == "boolean" and not st.readonly:
             body = f'\n  {inp}\n  <label for="f-{id_}" id="l-{id_}">{label}{marker}</label>'
         else:
-            for_ = f' for="f-{id_}"' if t != "multichoice" and not (st.readonly or f.is_computed) else ""
+            drawn = f.is_table or t == "multichoice" or st.readonly or f.is_computed
+            for_ = "" if drawn else f' for="f-{id_}"'
             body = f'\n  <label{for_} id="l-{id_}">{label}{marker}</label>\n  {inp}'
         hint = f'<small class="hint">{escape(text_in(f.help, lang))}</small>' if f.help else ""
         errors = "".join(f"<div>{escape(m)}</div>" for m in self.errors(path))
         return Markup(f'{head}{body}{hint}\n  <div class="error" id="err-{id_}">{errors}</div>\n</div>')
 
+    def fields_html(self, fields: list[Field], live_url: str, autofocus, field, cell) -> Markup:
+        """A section's fields, each drawn by field_html or else by the `field` macro given."""
+        return Markup("".join("\n        " + (self.field_html(f, f.name, live_url, autofocus, cell=cell) or field(f))
+                              for f in fields))
+
     def _t(self, text: str) -> Markup:
-        """A translated constant, looked up once per form (safe, as Jinja's `_()` gives it)."""
-        cache = self.__dict__.setdefault("_texts", {})
-        if text not in cache:
-            cache[text] = Markup(gettext(text))
-        return cache[text]
+        """A translated constant (safe, as Jinja's `_()` gives it), looked up once per locale."""
+        return self._cached(("t", text), lambda: Markup(gettext(text)))
+
+    # -- child tables ---------------------------------------------------------------------------
+    def table_html(self, f: Field, st, live_url: str, autofocus, cell) -> str:
+        """A child table as the `table` macro draws it: header, rows, totals, row buttons."""
+        name = escape(f.name)
+        cols = self.columns(f.name)
+        rows = self.rows(f.name)
+        editable = st.visible and not st.readonly
+        off = "" if editable else " disabled"
+        out = [f'<div class="child-table" id="f-{name}" role="group" aria-labelledby="l-{name}">\n'
+               f'  <input type="hidden" name="{name}" value=""{off}>\n  <div class="scroll">\n'
+               f'  <table class="data compact child" id="table-{name}">\n'
+               f'    <thead><tr><th class="num">#</th>{self._table_head(f, cols)}'
+               + (f'<th><span class="sr-only">{self._t("Row actions")}</span></th>' if editable else "")
+               + "</tr></thead>\n    <tbody>"]
+        for i in rows:
+            cells = "".join(html if html is not None else self._macro_cell(c, path, editable, cell)
+                            for c, path, html in self._row(f.name, i, cols, editable, autofocus))
+            actions = self.row_actions(f.name, i, len(rows), live_url, autofocus) if editable else ""
+            out.append(f'\n    <tr id="row-{name}-{i}">\n      <td class="num muted">{i + 1}'
+                       f'<input type="hidden" name="{name}.{i}" value=""{off}></td>{cells}{actions}\n    </tr>')
+        if not rows:
+            out.append(f'\n    <tr class="empty-row"><td colspan="{len(cols) + 2}" class="muted">'
+                       f'{self._t("No rows")}</td></tr>')
+        out.append("\n    </tbody>")
+        if rows and any(c.value_type in NUMERIC for c in cols):
+            totals = []
+            for c in cols:
+                t = self.total(f.name, c)
+                totals.append('<td class="num">' + ("" if t is None else
+                                                    f'<output id="tot-{name}-{escape(c.name)}">{escape(t)}</output>')
+                              + "</td>")
+            out.append(f'\n    <tfoot><tr><td class="muted">{self._t("Total")}</td>{"".join(totals)}'
+                       f'{"<td></td>" if editable else ""}</tr></tfoot>')
+        out.append("\n  </table>\n  </div>")
+        if editable:
+            af = " autofocus" if autofocus == f"add-{f.name}" else ""
+            out.append(f'\n  <div class="toolbar">\n    <button type="submit" class="small" name="_action" '
+                       f'value="add_row:{name}" id="add-{name}"\n            hx-post="{escape(live_url)}" '
+                       f'hx-target="#form-body" hx-swap="outerHTML"{af}>+ {self._t("Add row")}</button>\n  </div>')
+        out.append("\n</div>")
+        return "".join(out)
+
+    def _table_head(self, f: Field, cols: list[Field]) -> str:
+        def draw():
+            lang, num, req = self.display.lang, ' class="num"', '<span class="req">*</span>'
+            return "".join(f'<th{num if self.display.numeric(c) else ""} id="h-{escape(f.name)}-'
+                           f'{escape(c.name)}">{escape(text_in(c.label, lang))}{req if c.required else ""}</th>'
+                           for c in cols)
+        return self._cached(("thead", self.entity.name, f.name), draw)
+
+    def _macro_cell(self, c: Field, path: str, editable: bool, cell) -> str:
+        """A cell Python does not draw, through the `cell` macro (as the `table` macro calls it)."""
+        st = self.state(path)
+        if not editable:
+            st = FieldState(st.visible, st.required, True)
+        td = '<td class="num">' if self.display.numeric(c) else "<td>"
+        return f"{td}{cell(c, path, st)}</td>"
 
     def row_actions(self, table: str, i: int, count: int, live_url: str, autofocus=None) -> Markup:
-        """The ↑ / ↓ / × buttons of an editable child row (as the `table` macro drew them)."""
+        """The ↑ / ↓ / × buttons of an editable child row."""
         t, live, n = escape(table), escape(live_url), i + 1
         attrs = f'hx-post="{live}" hx-target="#form-body" hx-swap="outerHTML"'
 
@@ -389,54 +484,96 @@ class FormView:
             f'                {attrs} title="{self._t("Remove row")}" aria-label="{self._t("Remove row %(n)s") % {"n": n}}">×</button>\n'
             f'      </td>')
 
-    def _cell_shown(self, c: Field, path: str) -> str | None:
-        v = self.value(path)
-        if (c.type in ("link", "attachment") and v) or (v is None and self.entity.numbering
-                                                          and self.entity.numbering.field == path):
+    # -- inputs and values ----------------------------------------------------------------------
+    def _cell_shown(self, c: Field, path: str, v) -> str | None:
+        """A computed or read-only value `v` as the `shown` macro draws it (attachments: None)."""
+        id_ = pid(path)
+        if c.type == "attachment" and v:
             return None
-        id_ = escape(pid(path))
+        if c.type == "link" and v:
+            url = url_for("records.record_view", entity_name=c.entity, record_id=v)
+            text = f'<a href="{escape(url)}">{escape(self.link_title(path))}</a>'
+        elif v is None and self.entity.numbering and self.entity.numbering.field == path:
+            text = f'<span class="muted">{self._t("assigned when saved")}</span>'
+        else:
+            text = escape(self.display.value(c, v))
         num = " num" if self.display.numeric(c) else ""
-        return (f'<output id="f-{id_}" class="value{num}" aria-labelledby="l-{id_}">'
-                f'{escape(self.display.value(c, v))}</output>')
+        return f'<output id="f-{id_}" class="value{num}" aria-labelledby="l-{id_}">{text}</output>'
 
     def _option_items(self, info: dict, f: Field) -> list | None:
         """(code, active, <option>, <option selected>) of every option a select of `f` may offer,
-        in the order of options(); None when the offer depends on the value (no code list)."""
+        in the order of options(); None when the offer depends on the value (no code list). Users
+        are read per form (they change without new metadata); the rest is kept in `info`."""
+        if f.type == "user":
+            per_form = self.__dict__.setdefault("_user_options", {})
+            if f.name not in per_form:
+                per_form[f.name] = _option_html((str(u.id), f"{u.name}（{u.username}）", u.active)
+                                                for u in self._users())
+            return per_form[f.name]
         if "options" not in info:
-            if f.type == "user":
-                src = [(str(u.id), f"{u.name}（{u.username}）", u.active) for u in self._users()]
-            elif f.options is not None:
+            lang = self.display.lang
+            if f.options is not None:
                 src = [(o.value, o.label, o.active) for o in f.options]
             else:
                 cl = codelist_of(self.meta, f)
                 src = None if cl is None else [(i.code, i.label, i.active) for i in cl.items]
-            lang = self.display.lang
-            items = None
-            if src is not None:
-                items = []
-                for code, label, active in src:
-                    text = escape(text_in(label, lang) if isinstance(label, Mapping) else label)
-                    items.append((code, active, f'\n  <option value="{escape(code)}">{text}</option>',
-                                  f'\n  <option value="{escape(code)}" selected>{text}</option>'))
-            info["options"] = items
+            info["options"] = None if src is None else _option_html(
+                (code, text_in(label, lang) if isinstance(label, Mapping) else label, active)
+                for code, label, active in src)
         return info["options"]
 
-    def _cell_input(self, c: Field, path: str, st, info: dict, autofocus) -> str:
-        t = c.type
+    def _code_options(self, cl, parent: str | None) -> list:
+        """The options of one level of a cascade (the children of `parent`), drawn once."""
+        lang = self.display.lang
+        return self._cached(("codes", cl.name, parent), lambda: _option_html(
+            (i.code, text_in(i.label, lang), i.active) for i in cl.children(parent)))
+
+    def _cascade_level(self, cl, path: str, level: int, parent, chain: list, disabled: bool, label: str) -> str:
+        """Level `level` of a cascade, as the `cascade_level` macro draws it: the select of
+        `parent`'s children (active ones, and an inactive one only when chosen), then the next."""
         id_ = escape(pid(path))
-        name = escape(path)
+        chosen = chain[level] if len(chain) > level else ""
+        items = self._code_options(cl, parent) if (parent or level == 0) else ()
+        opts = [on if code == chosen else off for code, active, off, on in items if active]
+        opts += [on for code, active, off, on in items if not active and code == chosen]
+        if not opts:
+            return f'<span class="cascade-level" id="c-{id_}-{level}"></span>'
+        url = url_for("records.codes", codelist=cl.name, _level=level + 1, _name=path, _label=label)
+        return (f'<span class="cascade-level" id="c-{id_}-{level}">\n'
+                f'<select name="{escape(path)}" id="f-{id_}{f"-{level}" if level else ""}"\n'
+                f'        aria-label="{escape(label)} {level + 1}" aria-describedby="err-{id_}"\n'
+                f'        hx-get="{escape(url)}"\n'
+                f'        hx-target="#c-{id_}-{level + 1}" hx-swap="outerHTML" hx-sync="this:replace"'
+                f'{" disabled" if disabled else ""}>\n'
+                f'  <option value="">{self._t("— choose —")}</option>{"".join(opts)}\n</select>\n'
+                f'{self._cascade_level(cl, path, level + 1, chosen, chain, disabled, label)}</span>')
+
+    def _cell_input(self, c: Field, path: str, st, info: dict, autofocus, shown) -> str:
+        """The input of `c` at `path` showing `shown` (what input() gives), as the `input` macro
+        draws it. Paths are made of field names (identifiers) and row numbers: ids need no escaping."""
+        t = c.type
+        id_ = path.replace(".", "-")
+        name = path
         dis = "" if st.visible else " disabled"
         if t == "boolean":
             return (f'<input type="hidden" name="{name}" value="false"{dis}>\n'
                     f'  <input type="checkbox" name="{name}" id="f-{id_}" value="true" aria-describedby="err-{id_}"'
-                    f'{" checked" if self.checked(path) else ""}{dis}>')
+                    f'{" checked" if is_true(shown) else ""}{dis}>')
         if t in ("date", "datetime"):
             kind = "date" if t == "date" else "datetime-local"
-            return (f'<input type="{kind}" name="{name}" id="f-{id_}" value="{escape(self.input(path))}" '
+            return (f'<input type="{kind}" name="{name}" id="f-{id_}" value="{escape(shown)}" '
                     f'aria-describedby="err-{id_}"{dis}>')
-        af = " autofocus" if autofocus == f"f-{pid(path)}" else ""
+        if t == "long_text":
+            return (f'<textarea name="{name}" id="f-{id_}" rows="3" aria-describedby="err-{id_}"{info["ph"]}{dis}>'
+                    f'{escape(shown)}</textarea>')
+        if info["cascade"]:
+            cl = codelist_of(self.meta, c)
+            return (f'<span class="cascade" id="cascade-{id_}">'
+                    f'{self._cascade_level(cl, path, 0, None, _chain(cl, _codes(shown)), bool(dis), info["text"])}'
+                    f'</span>')
+        af = " autofocus" if autofocus == f"f-{id_}" else ""
         if t in SELECT_TYPES:
-            chosen = self.selected(path)
+            chosen = _codes(shown)
             items = self._option_items(info, c)
             if items is None:
                 lang = self.display.lang
@@ -444,16 +581,14 @@ class FormView:
                     f'\n  <option value="{escape(code)}"{" selected" if code in chosen else ""}>'
                     f'{escape(text_in(label, lang) if isinstance(label, Mapping) else label)}</option>'
                     for code, label in self.options(path))
-            else:   # the same options as options(path), each drawn once per form
+            else:   # the same options as options(path), each drawn once
                 opts = "".join(on if code in chosen else off for code, active, off, on in items
                                if active or code in chosen)
             return (f'<select name="{name}" id="f-{id_}" aria-describedby="err-{id_}"{dis}{af}>\n'
                     f'  <option value="">{self._t("— choose —")}</option>{opts}\n</select>')
-        typing = htmlsafe_json_dumps({"_typing": path}, dumps=current_app.json.dumps)
-        html = (f'<input type="text" name="{name}" id="f-{id_}" value="{escape(self.input(path))}"\n'
+        html = (f'<input type="text" name="{name}" id="f-{id_}" value="{escape(shown)}"\n'
                 f'         class="{info["cls"]}"{info["extra"]}\n'
-                f'         aria-describedby="err-{id_}"{dis}{af} hx-post="{info["live"]}" '
-                f'hx-trigger="input changed delay:400ms" hx-vals=\'{typing}\'>')
+                f'         aria-describedby="err-{id_}"{dis}{af}>')
         if t == "percent":
             html = f'<span class="suffixed">{html}<span class="suffix" aria-hidden="true">%</span></span>'
         return html
@@ -465,3 +600,31 @@ class FormView:
             given, raw = self.posted(path)
             return "" if not given or not raw else f"#{raw}"
         return self.display.value(f, v)
+
+
+def _option_html(items) -> list[tuple[str, bool, str, str]]:
+    """(code, active, <option>, <option selected>) for (code, label text, active) triples."""
+    out = []
+    for code, text, active in items:
+        code_, text_ = escape(code), escape(text)
+        out.append((code, active, f'\n  <option value="{code_}">{text_}</option>',
+                    f'\n  <option value="{code_}" selected>{text_}</option>'))
+    return out
+
+
+def _codes(shown) -> list[str]:
+    """The chosen codes of a select or cascade showing `shown` (what FormView.input gives)."""
+    if isinstance(shown, str):
+        return [shown] if shown else []
+    return [str(x) for x in (shown or [])]
+
+
+def _chain(cl, chosen: list[str]) -> list[str]:
+    """The last chosen code and its ancestors in code list `cl`, root first."""
+    item = cl.get(chosen[-1]) if chosen else None
+    chain, seen = [], set()
+    while item is not None and item.code not in seen:
+        seen.add(item.code)
+        chain.append(item.code)
+        item = cl.get(item.parent) if item.parent else None
+    return list(reversed(chain))

@@ -39,4 +39,13 @@
       if (el.form.requestSubmit) { el.form.requestSubmit(); } else { el.form.submit(); }
     }
   });
+
+  // A record form (data-live-form) posts to the live route while the user types; it names the
+  // input being typed in (_typing), which the answer then leaves alone (focus and caret stay).
+  document.addEventListener("htmx:configRequest", function (ev) {
+    var d = ev.detail, trigger = d.triggeringEvent;
+    if (trigger && trigger.type === "input" && d.elt.hasAttribute("data-live-form") && trigger.target.name) {
+      d.parameters["_typing"] = trigger.target.name;
+    }
+  });
 }());
