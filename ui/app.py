@@ -100,12 +100,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock(), registry)
     HTMX(app)
 
-    from . import auth, context, files, i18n, lists, records, views
+    from . import auth, context, files, i18n, lists, records, views, workflow, workflow_committee, workflow_lists
+    from .workflow_view import enabled
     i18n.init_app(app)
     auth.init_app(app)
-    for module in (auth, views, lists, records, files):
+    for module in (auth, views, lists, records, files, workflow, workflow_lists, workflow_committee):
         app.register_blueprint(module.bp)
-    app.jinja_env.globals.update(nav_entities=context.nav_entities)
+    # the navigation's workflow counts (once per page) and whether a record page has a workflow panel
+    app.jinja_env.globals.update(nav_entities=context.nav_entities, flow_counts=workflow_lists.nav_counts,
+                                 flow_enabled=enabled)
     app.after_request(_security_headers)
     _error_handlers(app)
     return app
