@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Engine
 
-from . import sampledata
+from . import demo_flows, sampledata
 from .store import SYSTEM, Store
 from .users import create_user, get_user
 
@@ -140,4 +140,7 @@ def load_demo(store: Store, *, seed: int = 2026, enterprises: int = 60, individu
             for _ in range(banks):
                 store.create("bank", _keep(entity, bank_values(meta, rng, today, used)), actor=SYSTEM, conn=conn)
                 counts.bank += 1
+    if demo_flows.can_load(store):   # projects in every stage of the standard flows, acted on by the demo users
+        create_demo_users(store.engine)
+        demo_flows.load_projects(store, rng, today)
     return counts
