@@ -423,6 +423,47 @@ def user_list(ctx):
                    f"{'' if u.active else '(inactive)'}")
 
 
+# -- workflows ------------------------------------------------------------------------------------
+
+@cli.group()
+def flow():
+    """Workflows: deadlines (for cron) and running instances."""
+
+
+@flow.command("deadlines")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+              help="Handle what is overdue at this time instead of the clock's (e.g. to catch up).")
+@click.pass_context
+def flow_deadlines(ctx, now):
+    """Handle overdue workflow tasks once: remind, escalate, decide automatically, close votes.
+
+    Run it from cron as often as you like, from several machines at once: each instance is handled
+    once. Exits 1 when an instance could not be handled (it is tried again next time).
+    """
+    from core.workflow import cron
+    done = cron.handle_deadlines(_state(ctx).engine, registry(), now)
+    for d in done:
+        click.echo(cron.describe(d), err=bool(d.get("error")))
+    click.echo(f"{sum(1 for d in done if not d.get('error'))} overdue task(s) handled.")
+    if any(d.get("error") for d in done):
+        raise click.exceptions.Exit(1)
+
+
+@flow.command("list")
+@click.pass_context
+def flow_list(ctx):
+    """Running workflow instances, counted by workflow and current step."""
+    from core.workflow import queries
+    current = _installed(ctx)
+    workflows = current.meta.kinds.get("workflows", {})
+    rows = queries.running(_state(ctx).engine)
+    for workflow, step, n in rows:
+        wf = workflows.get(workflow)
+        label = wf.step(step).label.get("zh", step) if wf is not None and wf.has_step(step) else ""
+        click.echo(f"{workflow:<20} {step:<20} {label:<12} {n:>6}")
+    click.echo(f"{sum(n for _, _, n in rows)} running instance(s).")
+
+
 # -- demo and server ------------------------------------------------------------------------------
 
 def _serve(url: str, host: str, port: int, debug: bool = False) -> None:

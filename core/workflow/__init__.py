@@ -7,8 +7,9 @@
 
 See docs/workflow.md. Modules: `model` (rows as dataclasses, errors), `definitions` (the workflow
 version an instance runs on), `resolve` (who acts), `rules` (when an approval step is decided),
-`votes` (tally and resolution), `moves` (entering and leaving steps, side effects), `engine`
-(actions), `queries` (to-do lists, timeline), `deadlines` (the cron job).
+`votes` (tally and resolution), `moves` (entering and leaving steps, side effects), `effects`
+(creating related records, plugin actions), `proxies` (standing proxy authorisations), `engine`
+(actions), `queries` (to-do lists, reminders, timeline), `deadlines` and `cron` (the cron job).
 """
 from .engine import Workflows
 from .model import Instance, Task, WorkflowError

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, select, update
 
 from ..db import wf_instances, wf_tasks
+from ..errors import DanbaoError
 from ..store import Actor
 from . import definitions
 from .model import Instance, Task, from_row
@@ -20,7 +21,8 @@ SYSTEM = Actor("system", system=True)
 
 
 def run_deadlines(workflows, now: datetime | None = None, *, limit: int = 1000) -> list[dict]:
-    """Handle overdue tasks; returns what was done ({instance, task, action})."""
+    """Handle overdue tasks; returns what was done ({instance, task, action, assignee}; an instance
+    that fails — its transaction rolled back, tried again next run — gives {instance, error})."""
     now = now or workflows.clock.now()
     engine = workflows.engine
     with engine.connect() as c:
@@ -29,7 +31,10 @@ def run_deadlines(workflows, now: datetime | None = None, *, limit: int = 1000) 
             wf_tasks.c.kind != "cc")).limit(limit))})
     done: list[dict] = []
     for iid in ids:
-        done.extend(_instance(workflows, iid, now))
+        try:
+            done.extend(_instance(workflows, iid, now))
+        except DanbaoError as e:   # e.g. nobody to escalate to, a side effect failed: the others go on
+            done.append({"instance": iid, "task": None, "action": None, "assignee": None, "error": e.message["en"]})
     return done
 
 

@@ -1,9 +1,9 @@
 """Workflow actions: start, act (submit, approve, reject, return, transfer, delegate, hand back,
 add a signer, CC, vote), withdraw. Each call is one transaction on a locked instance.
 
-Only the user a task is assigned to may act on it (or, where the step has `allow_proxy`, someone
-who gives that user's password: recorded as acting on their behalf); everyone else gets
-PermissionDenied. The instance row is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
+Only the user a task is assigned to may act on it (or, where the step has `allow_proxy`, that
+user's standing proxy or someone who gives that user's password: recorded as acting on their
+behalf); everyone else gets PermissionDenied. The instance row is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
 BEGIN IMMEDIATE serialises writers) and its `version` is checked on save, so two approvers acting
 at once never both advance an instance.
 """
@@ -20,7 +20,7 @@ from ..db import records, wf_actions, wf_instances, wf_tasks
 from ..errors import NotFound, PermissionDenied, ValidationError, msg
 from ..store import Actor, Store
 from ..users import authenticate
-from . import definitions, queries
+from . import definitions, proxies, queries
 from .model import Instance, Task, error, from_row
 from .moves import Run, load_instance
 
@@ -153,10 +153,34 @@ class Workflows:
     def _check_actor(self, run: Run, task: Task, step, actor: Actor, proxy_password) -> str | None:
         if actor.username == task.assignee:
             return None
-        if proxy_password is not None and step.allow_proxy and task.kind != "cc":
-            if authenticate(self.engine, task.assignee, proxy_password) is not None:
+        if step.allow_proxy and task.kind != "cc":
+            if proxies.acts_for(run.conn, actor.username, task.assignee, run.inst.workflow, run.now):
+                return task.assignee
+            if proxy_password is not None and authenticate(self.engine, task.assignee, proxy_password) is not None:
                 return task.assignee
         raise _denied()
+
+    # -- standing proxies (审批代理) ------------------------------------------------------------
+    def authorise(self, principal: str, proxy: str, *, ends, starts=None, workflows: Iterable[str] = (),
+                  actor: Actor, conn=None) -> int:
+        """`proxy` may act for `principal` from `starts` (default: now) until `ends`, in the named
+        workflows only (default: all), on steps that `allow_proxy`. Granted by the principal (or the
+        system, e.g. an administrator's tool). Returns the authorisation's id."""
+        now = self.clock.now()
+        with self.store._tx(conn) as c:
+            return proxies.grant(c, actor, principal, proxy, starts=starts or now, ends=ends,
+                                 workflows=list(workflows), known_workflows=self.store.meta.kinds.get("workflows", {}),
+                                 now=now)
+
+    def revoke(self, authorisation_id: int, actor: Actor, *, conn=None) -> None:
+        """End an authorisation now (the principal or the system)."""
+        with self.store._tx(conn) as c:
+            proxies.revoke(c, actor, authorisation_id, self.clock.now())
+
+    def authorisations(self, username: str) -> list[proxies.Authorisation]:
+        """The authorisations the user gave or received, newest first, also revoked and expired ones."""
+        with self.engine.connect() as c:
+            return proxies.listing(c, username)
 
     @staticmethod
     def actions(task: Task, step) -> tuple[str, ...]:
@@ -281,7 +305,11 @@ class Workflows:
             return load_instance(c, instance_id, lock=False)
 
     def todo(self, username: str, **kw):
-        return queries.todo(self.engine, username, **kw)
+        """Open tasks of the user and those they may act on as a standing proxy (`on_behalf_of`)."""
+        return queries.todo(self.engine, username, now=self.clock.now(), **kw)
+
+    def reminders(self, username: str, **kw):
+        return queries.reminders(self.engine, username, **kw)
 
     def done_by(self, username: str, **kw):
         return queries.done_by(self.engine, username, **kw)
@@ -293,7 +321,7 @@ class Workflows:
         return queries.cc_to(self.engine, username, **kw)
 
     def counts(self, username: str) -> dict:
-        return queries.counts(self.engine, username)
+        return queries.counts(self.engine, username, now=self.clock.now())
 
     def instance_for(self, entity: str, record_id: int) -> Instance | None:
         return queries.instance_for(self.engine, entity, record_id)
@@ -309,13 +337,19 @@ class Workflows:
         return queries.tally(self.engine, inst, self.definition(inst), step)
 
     def available(self, instance_id: int, username: str) -> list[tuple[Task, tuple[str, ...]]]:
-        """The open tasks of this user on the instance, each with the actions it allows."""
+        """The open tasks of this user on the instance (and those of users who made them their
+        standing proxy, on steps that allow it), each with the actions it allows."""
         inst = self.instance(instance_id)
         if not inst.running:
             return []
-        wf = self.definition(inst)
+        wf, now = self.definition(inst), self.clock.now()
+        with self.engine.connect() as c:
+            principals = {a.principal for a in proxies.in_force(c, proxy=username, now=now)
+                          if a.covers(inst.workflow, now)}
         return [(t, self.actions(t, wf.step(t.step))) for t in self.tasks(instance_id)
-                if t.assignee == username and t.state == "open"]
+                if t.state == "open" and (t.assignee == username or
+                                          (t.assignee in principals and wf.step(t.step).allow_proxy
+                                           and t.kind != "cc"))]
 
     def run_deadlines(self, now=None) -> list[dict]:
         from .deadlines import run_deadlines

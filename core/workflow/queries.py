@@ -1,15 +1,17 @@
-"""Reads for the screens: to-do (待办), done (已办), started (我发起的), CC'd (抄送我的), counts, the
-instance of a record, its current tasks, the timeline and a vote's tally."""
+"""Reads for the screens: to-do (待办, with the tasks of users one stands in for), done (已办),
+started (我发起的), CC'd (抄送我的), reminders, counts, the instance of a record, its current tasks,
+the timeline and a vote's tally."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
 from metadata.workflow import Workflow
 
 from ..db import wf_actions, wf_instances, wf_tasks
-from . import votes
+from . import definitions, proxies, votes
 from .model import Instance, Task, from_row
 
 WORK = ("task", "approve", "vote")
@@ -20,6 +22,7 @@ class Item:
     """A task with its instance: one row of a to-do list."""
     task: Task
     instance: Instance
+    on_behalf_of: str | None = None    # a proxy's row: the absent assignee (the task's assignee)
 
 
 def _items(engine, where, limit: int, order=None) -> list[Item]:
@@ -36,10 +39,41 @@ def _items(engine, where, limit: int, order=None) -> list[Item]:
     return out
 
 
-def todo(engine, username: str, *, limit: int = 100) -> list[Item]:
-    """Open tasks of this user, newest first (index: assignee, state, kind, id)."""
-    return _items(engine, and_(wf_tasks.c.assignee == username, wf_tasks.c.state == "open",
-                               wf_tasks.c.kind.in_(WORK)), limit)
+def _open_work(assignees):
+    return and_(wf_tasks.c.assignee.in_(assignees), wf_tasks.c.state == "open", wf_tasks.c.kind.in_(WORK))
+
+
+def todo(engine, username: str, *, limit: int = 100, now: datetime | None = None) -> list[Item]:
+    """Open tasks of this user, newest first (index: assignee, state, kind, id); with `now`, also
+    the open tasks of users who authorised this one as their proxy, on steps that allow a proxy
+    (marked `on_behalf_of`)."""
+    own = _items(engine, _open_work([username]), limit)
+    if now is None:
+        return own
+    return sorted(own + proxy_items(engine, username, now, limit), key=lambda i: i.task.id, reverse=True)[:limit]
+
+
+def proxy_items(engine, username: str, now: datetime, limit: int = 100) -> list[Item]:
+    """The open tasks `username` may act on as a standing proxy (index: the principals' to-do rows)."""
+    with engine.connect() as c:
+        grants = proxies.in_force(c, proxy=username, now=now)
+    if not grants:
+        return []
+    items = [i for i in _items(engine, _open_work({g.principal for g in grants}), limit)
+             if any(g.principal == i.task.assignee and g.covers(i.instance.workflow, now) for g in grants)]
+    if not items:
+        return []
+    with engine.connect() as c:   # whether the step allows a proxy is in the definition the instance runs on
+        items = [i for i in items if definitions.load(c, i.instance.definition).step(i.task.step).allow_proxy]
+    for i in items:
+        i.on_behalf_of = i.task.assignee
+    return items
+
+
+def reminders(engine, username: str, *, limit: int = 100) -> list[Item]:
+    """The user's open tasks that a `remind` deadline has reminded them of, latest reminder first."""
+    return _items(engine, and_(_open_work([username]), wf_tasks.c.reminded_at.is_not(None)), limit,
+                  order=[wf_tasks.c.reminded_at.desc(), wf_tasks.c.id.desc()])
 
 
 def done_by(engine, username: str, *, limit: int = 100) -> list[Item]:
@@ -60,8 +94,9 @@ def started_by(engine, username: str, *, limit: int = 100) -> list[Instance]:
     return [from_row(Instance, r) for r in rows]
 
 
-def counts(engine, username: str) -> dict:
-    """For the navigation: open to-dos, unread CCs, running instances started by the user."""
+def counts(engine, username: str, *, now: datetime | None = None) -> dict:
+    """For the navigation: open to-dos (with `now`, also those one may act on as a proxy), unread
+    CCs, running instances started by the user."""
     with engine.connect() as c:
         todo_n = c.execute(select(func.count()).select_from(wf_tasks).where(and_(
             wf_tasks.c.assignee == username, wf_tasks.c.state == "open", wf_tasks.c.kind.in_(WORK)))).scalar_one()
@@ -69,7 +104,19 @@ def counts(engine, username: str) -> dict:
             wf_tasks.c.assignee == username, wf_tasks.c.state == "open", wf_tasks.c.kind == "cc"))).scalar_one()
         mine = c.execute(select(func.count()).select_from(wf_instances).where(and_(
             wf_instances.c.initiator == username, wf_instances.c.state == "running"))).scalar_one()
+    if now is not None:
+        todo_n += len(proxy_items(engine, username, now))
     return {"todo": todo_n, "cc": cc_n, "started": mine}
+
+
+def running(engine) -> list[tuple[str, str, int]]:
+    """(workflow, step, number of running instances there), by workflow and step."""
+    with engine.connect() as c:
+        rows = c.execute(select(wf_instances.c.workflow, wf_instances.c.step, func.count())
+                         .where(wf_instances.c.state == "running")
+                         .group_by(wf_instances.c.workflow, wf_instances.c.step)
+                         .order_by(wf_instances.c.workflow, wf_instances.c.step)).all()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def instance_for(engine, entity: str, record_id: int) -> Instance | None:
