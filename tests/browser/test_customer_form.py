@@ -146,3 +146,22 @@ def test_create_enterprise_customer_with_shareholders(live_server, new_page):
     expect(rows.nth(0)).to_contain_text(SHAREHOLDER_USCC)
     expect(rows.nth(1)).to_contain_text("330106198503150018")
     expect(rows.nth(1).locator("td", has_text=pct(40))).to_have_count(1)
+
+
+def test_typing_names_the_input_and_leaves_it_alone(live_server, new_page):
+    """The form posts to the live route while the user types (one trigger on the form, no
+    attributes on the inputs) and names the input typed in: a short ID number gets no error while
+    it is being typed, and gets one when the user leaves it."""
+    page = new_page()
+    sign_in(page, live_server, "pm_a")
+    page.goto(live_server + ENTITY + "/new")
+    field = page.locator("#f-legal_rep_id_number")
+    assert field.get_attribute("hx-post") is None                          # hoisted to the form
+    with page.expect_request(lambda r: "/live" in r.url and "_typing=legal_rep_id_number" in (r.post_data or "")):
+        field.press_sequentially("3301061985")
+    settle(page)
+    expect(page.locator("#err-legal_rep_id_number")).to_be_empty()          # still typing: left alone
+    expect(field).to_be_focused()
+    with page.expect_request(lambda r: "/live" in r.url and "_typing" not in (r.post_data or "")):
+        page.locator("#f-legal_rep_phone").focus()                          # left the field: a change
+    expect(page.locator("#err-legal_rep_id_number")).not_to_be_empty()
