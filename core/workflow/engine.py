@@ -3,9 +3,9 @@ add a signer, CC, vote), withdraw. Each call is one transaction on a locked inst
 
 Only the user a task is assigned to may act on it (or, where the step has `allow_proxy`, that
 user's standing proxy or someone who gives that user's password: recorded as acting on their
-behalf); everyone else gets PermissionDenied. The instance row is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
-BEGIN IMMEDIATE serialises writers) and its `version` is checked on save, so two approvers acting
-at once never both advance an instance.
+behalf); everyone else gets PermissionDenied. The instance row is locked (`SELECT … FOR UPDATE`
+on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers) and its `version` is checked on save,
+so two approvers acting at once never both advance an instance.
 """
 from __future__ import annotations
 

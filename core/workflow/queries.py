@@ -39,15 +39,16 @@ def _items(engine, where, limit: int, order=None) -> list[Item]:
     return out
 
 
-def _open_work(assignees):
-    return and_(wf_tasks.c.assignee.in_(assignees), wf_tasks.c.state == "open", wf_tasks.c.kind.in_(WORK))
+def _open_work(assignee):
+    """Open tasks of `assignee` (a condition on wf_tasks.assignee)."""
+    return and_(assignee, wf_tasks.c.state == "open", wf_tasks.c.kind.in_(WORK))
 
 
 def todo(engine, username: str, *, limit: int = 100, now: datetime | None = None) -> list[Item]:
     """Open tasks of this user, newest first (index: assignee, state, kind, id); with `now`, also
     the open tasks of users who authorised this one as their proxy, on steps that allow a proxy
     (marked `on_behalf_of`)."""
-    own = _items(engine, _open_work([username]), limit)
+    own = _items(engine, _open_work(wf_tasks.c.assignee == username), limit)
     if now is None:
         return own
     return sorted(own + proxy_items(engine, username, now, limit), key=lambda i: i.task.id, reverse=True)[:limit]
@@ -59,7 +60,7 @@ def proxy_items(engine, username: str, now: datetime, limit: int = 100) -> list[
         grants = proxies.in_force(c, proxy=username, now=now)
     if not grants:
         return []
-    items = [i for i in _items(engine, _open_work({g.principal for g in grants}), limit)
+    items = [i for i in _items(engine, _open_work(wf_tasks.c.assignee.in_({g.principal for g in grants})), limit)
              if any(g.principal == i.task.assignee and g.covers(i.instance.workflow, now) for g in grants)]
     if not items:
         return []
@@ -72,7 +73,7 @@ def proxy_items(engine, username: str, now: datetime, limit: int = 100) -> list[
 
 def reminders(engine, username: str, *, limit: int = 100) -> list[Item]:
     """The user's open tasks that a `remind` deadline has reminded them of, latest reminder first."""
-    return _items(engine, and_(_open_work([username]), wf_tasks.c.reminded_at.is_not(None)), limit,
+    return _items(engine, and_(_open_work(wf_tasks.c.assignee == username), wf_tasks.c.reminded_at.is_not(None)), limit,
                   order=[wf_tasks.c.reminded_at.desc(), wf_tasks.c.id.desc()])
 
 
