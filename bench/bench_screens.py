@@ -177,7 +177,12 @@ BASE = """<!doctype html>
 <header class="topbar"><a class="brand" href="/">担保业务平台 <span>Danbao</span></a>
 <div class="tools"><span class="who">{{ current_user.name }}</span>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit" class="signout">退出</button></form></div></header>
-<div class="layout"><nav class="side"><a href="/">首页</a><a href="/e/individual_customer">个人客户</a>
+<div class="layout"><nav class="side"><a href="/">首页</a>
+{% set flow = flow_counts() %}{% if flow is not none %}<div class="side-group" role="group" aria-labelledby="nav-flow"><span class="side-head" id="nav-flow">审批</span>
+<a href="/flow/todo">待办{% if flow.todo %} <span class="badge info">{{ flow.todo }}</span>{% endif %}</a><a href="/flow/done">已办</a>
+<a href="/flow/started">我发起的{% if flow.started %} <span class="badge">{{ flow.started }}</span>{% endif %}</a>
+<a href="/flow/cc">抄送我的{% if flow.cc %} <span class="badge info">{{ flow.cc }}</span>{% endif %}</a></div>{% endif %}
+<a href="/e/individual_customer">个人客户</a>
 <a href="/e/enterprise_customer" class="on">企业客户</a><a href="/e/institution">其他机构</a><a href="/e/bank">合作银行</a></nav>
 <main id="main">{% block content %}{% endblock %}</main></div>
 </body></html>"""

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from datetime import date, timedelta
+from functools import partial
 from urllib.parse import quote
 
 from flask import (
@@ -27,6 +28,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from core.errors import DanbaoError, ValidationError, msg
 from core.query import SYSTEM_COLUMNS, Filter, Query, count, find
@@ -36,6 +38,7 @@ from metadata.model import Entity, Field
 from . import context, export
 from .display import IMPLIED_CODELIST, Display
 from .i18n import current_locale, message, text_of
+from .metacache import cached
 
 bp = Blueprint("lists", __name__)
 
@@ -306,13 +309,17 @@ def _link_options(meta, engine, f: Field, selected: list[str]) -> list[tuple[str
 def _filter_widgets(meta, engine, state: ListState) -> list[dict]:
     widgets = []
     users = None
+    loc = str(current_locale())
     for f in filter_fields(state.entity):
         kind = filter_kind(f)
         w = {"field": f, "kind": kind, "label": label(f.label), "name": "f." + f.name}
+        tags = None
         if kind == "range":
             w["input"] = "date" if f.value_type in ("date", "datetime") else "text"
         elif kind == "choice":
-            w["options"] = choice_options(meta, f)
+            # the same for every request until new metadata: a region filter offers ~600 codes
+            w["options"] = cached(meta, ("filter", state.entity.name, f.name, loc), partial(choice_options, meta, f))
+            tags = cached(meta, ("filter-tags", state.entity.name, f.name, loc), partial(_tags, w["options"]))
         elif kind == "link":
             w["options"] = _link_options(meta, engine, f, state.values(w["name"]))
             if w["options"] is None:
@@ -321,8 +328,22 @@ def _filter_widgets(meta, engine, state: ListState) -> list[dict]:
             if users is None:
                 users = [(str(u.id), u.name) for u in list_users(engine) if u.active]
             w["options"] = users
+        if "options" in w:
+            chosen = set(state.values(w["name"]))
+            w["option_tags"] = Markup("".join(on if v in chosen else off
+                                              for v, off, on in (tags or _tags(w["options"]))))
         widgets.append(w)
     return widgets
+
+
+def _tags(options: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(value, <option>, <option selected>) of a select's options, drawn once."""
+    out = []
+    for value, text in options:
+        v, t = escape(value), escape(text)
+        out.append((value, f'\n          <option value="{v}">{t}</option>',
+                    f'\n          <option value="{v}" selected>{t}</option>'))
+    return out
 
 
 def _wants_fragment() -> bool:

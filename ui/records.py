@@ -24,7 +24,8 @@ from metadata.model import Entity, Field, Metadata
 
 from . import context, formdata
 from .display import Display
-from .i18n import text_of
+from .i18n import current_locale, text_of
+from .metacache import cached
 from .widgets import FormView, pid
 
 bp = Blueprint("records", __name__)
@@ -35,23 +36,13 @@ PICK_LIMIT = 20
 def _layout(meta: Metadata, entity: Entity, shown) -> list[dict]:
     """Tabs of sections of fields, as the entity's form lays them out; fields no section names go in
     a trailing "Other" section. `shown(field)` decides which fields are drawn (never `hidden` ones)."""
-    def ok(name: str) -> bool:
-        return entity.has(name) and not entity.field(name).hidden and shown(entity.field(name))
-
-    form = meta.form_for(entity.name)
-    tabs, placed = [], set()
-    for tab in (form.tabs if form else ()):
-        sections = []
-        for sec in tab.sections:
-            fields = [entity.field(n) for n in sec.fields if ok(n)]
-            placed.update(sec.fields)
-            if fields:
-                sections.append({"name": sec.name, "label": text_of(sec.label) if sec.label else "",
-                                 "columns": sec.columns, "fields": fields})
-        if sections:
-            tabs.append({"name": tab.name or "main", "label": text_of(tab.label) if tab.label else "",
-                         "sections": sections})
-    rest = [f for f in entity.fields if f.name not in placed and ok(f.name)]
+    tabs = []
+    form_tabs, unplaced = _form_layout(meta, entity)
+    for name, label, sections in form_tabs:
+        kept = [{**sec, "fields": fields} for sec in sections if (fields := [f for f in sec["fields"] if shown(f)])]
+        if kept:
+            tabs.append({"name": name, "label": label, "sections": kept})
+    rest = [f for f in unplaced if shown(f)]
     if rest:
         other = {"name": "other", "label": _("Other"), "columns": 2, "fields": rest}
         if len(tabs) == 1:
@@ -59,6 +50,26 @@ def _layout(meta: Metadata, entity: Entity, shown) -> list[dict]:
         else:
             tabs.append({"name": "other", "label": _("Other"), "sections": [other]})
     return tabs
+
+
+def _form_layout(meta: Metadata, entity: Entity) -> tuple[list[tuple], list[Field]]:
+    """The tabs (name, label, sections) of the entity's form with the fields that exist and are not
+    hidden, and the fields no section names: read once per metadata version and locale."""
+    def read():
+        form = meta.form_for(entity.name)
+        tabs = []
+        for tab in (form.tabs if form else ()):
+            sections = [{"name": sec.name, "label": text_of(sec.label) if sec.label else "", "columns": sec.columns,
+                         "fields": [entity.field(n) for n in sec.fields if _drawn(entity, n)]}
+                        for sec in tab.sections]
+            tabs.append((tab.name or "main", text_of(tab.label) if tab.label else "", sections))
+        placed = {n for tab in (form.tabs if form else ()) for sec in tab.sections for n in sec.fields}
+        return tabs, [f for f in entity.fields if f.name not in placed and _drawn(entity, f.name)]
+    return cached(meta, ("layout", entity.name, str(current_locale())), read)
+
+
+def _drawn(entity: Entity, name: str) -> bool:
+    return entity.has(name) and not entity.field(name).hidden
 
 
 def _preload(display: Display, entity: Entity, values: dict) -> None:
@@ -117,6 +128,31 @@ def _view_rows(display: Display, cols: list[Field], rows: list[dict]) -> Markup:
     return Markup("".join(out))
 
 
+def _view_section(display: Display, section: dict, values: dict) -> Markup:
+    """A section of the record view: its plain fields, long texts, then child tables."""
+    fields = section["fields"]
+    plain = [f for f in fields if not f.is_table and f.type != "long_text"]
+    out = [f'\n    <dl class="fields grid cols-{escape(section["columns"])}">{_view_fields(display, plain, values)}</dl>'
+           if plain else ""]
+    out += [f'\n    <dl class="fields cols-1"><div class="field" id="v-{f.name}"><dt>{escape(text_of(f.label))}</dt>'
+            f'<dd>{_view_value(display, f, values.get(f.name))}</dd></div></dl>' for f in fields if f.type == "long_text"]
+    for f in fields:
+        if f.is_table:
+            out.append(f"\n    <h4>{escape(text_of(f.label))}</h4>\n    {_view_table(display, f, values.get(f.name))}")
+    return Markup("".join(out))
+
+
+def _view_table(display: Display, f: Field, rows) -> str:
+    if not rows:
+        return f'<span class="muted">{escape(_("None"))}</span>'
+    cols = [c for c in f.fields if not c.hidden]
+    num = ' class="num"'
+    head = "".join(f'<th{num if display.numeric(c) else ""}>{escape(text_of(c.label))}</th>' for c in cols)
+    return (f'<div class="scroll">\n    <table class="data compact child" id="view-{f.name}">\n'
+            f'      <thead><tr><th class="num">#</th>{head}</tr></thead>\n'
+            f'      <tbody>{_view_rows(display, cols, rows)}</tbody>\n    </table>\n    </div>')
+
+
 @bp.route("/e/<entity_name>/<int:record_id>")
 @login_required
 def record_view(entity_name: str, record_id: int):
@@ -132,8 +168,7 @@ def record_view(entity_name: str, record_id: int):
     _preload(display, entity, record.values)
     return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, shown),
                            display=display, title=display.title(entity, record.values, record.id),
-                           view_rows=lambda cols, rows: _view_rows(display, cols, rows),
-                           view_fields=lambda fields, values: _view_fields(display, fields, values),
+                           view_section=lambda section: _view_section(display, section, record.values),
                            can_update=_can("update", entity), can_delete=_can("delete", entity), tab="record")
 
 

@@ -27,6 +27,7 @@ from metadata.model import Entity, Field, Metadata
 from metadata.model import text_of as text_in
 
 from .formdata import codelist_of
+from .metacache import cached
 from .i18n import message, text_of
 
 NUMERIC = ("integer", "decimal", "money", "percent")
@@ -39,21 +40,6 @@ OOB = ' hx-swap-oob="true"'
 SELECT_TYPES = ("choice", "department", "region", "industry", "user")
 # inputs drawn by FormView (the rest — links, multi-choice, attachments — by the macros of widgets/fields.html)
 FAST_CELL_TYPES = frozenset(TEXT_INPUTS) | {"date", "datetime", "boolean", *SELECT_TYPES}
-_STATIC: dict[int, tuple[Metadata, dict]] = {}
-
-
-def static_parts(meta: Metadata) -> dict:
-    """A cache of HTML parts that depend only on the compiled metadata (and the locale, in the key):
-    labels, classes, attributes, options. Keyed by the metadata object itself, which is compiled
-    once per installed version, so installing new metadata starts a new cache."""
-    hit = _STATIC.get(id(meta))
-    if hit is None or hit[0] is not meta:
-        if len(_STATIC) >= 4:           # an old version's parts: no longer drawn
-            _STATIC.pop(next(iter(_STATIC)), None)
-        hit = _STATIC[id(meta)] = (meta, {})
-    return hit[1]
-
-
 def pid(path: str) -> str:
     return path.replace(".", "-")
 
@@ -273,12 +259,7 @@ class FormView:
 
     def _cached(self, key: tuple, make):
         """A part drawn once per metadata version and locale."""
-        cache = static_parts(self.meta)
-        key = (*key, self.display.locale)
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = make()
-        return hit
+        return cached(self.meta, (*key, self.display.locale), make)
 
     def _col(self, table: str, c: Field) -> dict:
         return self._cached(("col", self.entity.name, table, c.name), lambda: self._col_parts(c))
