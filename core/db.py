@@ -162,7 +162,9 @@ def make_engine(url: str | None = None, **kw) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    schema.create_all(engine)
+    """Create the platform tables, or upgrade them to this release (core.migrate)."""
+    from .migrate import upgrade   # core.migrate imports this module
+    upgrade(engine)
 
 
 def analyze(engine: Engine) -> None:
@@ -181,6 +183,7 @@ def drop_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         for name in expression_indexes(conn):
             conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     schema.drop_all(engine)
 
 
