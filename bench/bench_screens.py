@@ -3,6 +3,7 @@
     python bench/bench_screens.py                       # record screens in /tmp/danbao_bench_screens.sqlite,
                                                         # the list in /tmp/danbao_bench.sqlite (100k, bench_list.py)
     python bench/bench_screens.py --reps 200 --profile  # more repetitions; cProfile of each generated screen
+    python bench/bench_screens.py --cpu                 # CPU time of the request instead of wall time
 
 Requests go through the Flask test client in this process, signed in (session cookie, login, CSRF
 and security-header hooks all run), so a time is everything the server does for the request:
@@ -522,18 +523,20 @@ def get(client, url, headers=None):
     return resp
 
 
-def measure_pair(client, url, hand_url, reps, headers=None):
+def measure_pair(client, url, hand_url, reps, headers=None, clock=time.perf_counter):
     """Both pages `reps` times each, alternating one request of each, so that both see the same
-    load on a shared machine (measured one after the other, a busy minute skews the ratio)."""
+    load on a shared machine (measured one after the other, a busy minute skews the ratio).
+    `clock`: wall time, or this thread's CPU time (time.thread_time), which other processes
+    competing for the cores barely change."""
     sizes = [len(get(client, u, headers).get_data()) for u in (url, hand_url)]
     for _ in range(5):
         get(client, url, headers), get(client, hand_url, headers)
     times: tuple[list, list] = ([], [])
     for _ in range(reps):
         for u, ms in zip((url, hand_url), times):
-            start = time.perf_counter()
+            start = clock()
             get(client, u, headers)
-            ms.append((time.perf_counter() - start) * 1000)
+            ms.append((clock() - start) * 1000)
     return summary(times[0]), sizes[0], summary(times[1]), sizes[1]
 
 
@@ -561,6 +564,8 @@ def main(argv=None) -> int:
     ap.add_argument("--list-url", default=DEFAULT_SQLITE, help="database holding bench_list.py's customers (read)")
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--profile", action="store_true", help="print a cProfile of each generated screen")
+    ap.add_argument("--cpu", action="store_true", help="measure the thread's CPU time instead of wall time "
+                                                         "(steadier on a machine shared with other work)")
     ap.add_argument("--skip-list", action="store_true")
     args = ap.parse_args(argv)
     print(f"{time.strftime('%Y-%m-%d %H:%M')}  {machine()}")
@@ -619,7 +624,8 @@ def main(argv=None) -> int:
 def run(client, screens, args):
     out = []
     for label, url, hand_url, headers in screens:
-        gen, gsize, hand_s, hsize = measure_pair(client, url, hand_url, args.reps, headers)
+        clock = time.thread_time if args.cpu else time.perf_counter
+        gen, gsize, hand_s, hsize = measure_pair(client, url, hand_url, args.reps, headers, clock)
         print(f"\n{label}\n  generated     {url}\n    {fmt(gen)}  {gsize:,} bytes\n"
               f"  hand-written  {hand_url}\n    {fmt(hand_s)}  {hsize:,} bytes\n"
               f"  ratio (median) {gen['median'] / hand_s['median']:.2f}×   (p95) {gen['p95'] / hand_s['p95']:.2f}×", flush=True)

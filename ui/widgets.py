@@ -193,10 +193,13 @@ class FormView:
         return out
 
     def hidden_paths(self) -> str:
-        return ",".join(p for p in self.paths() if not self.state(p).visible)
+        return ",".join(p for p in self.paths() if not self._state_of(p).visible)
 
     def readonly_paths(self) -> str:
-        return ",".join(p for p in self.paths() if self.state(p).readonly)
+        return ",".join(p for p in self.paths() if self._state_of(p).readonly)
+
+    def _state_of(self, path: str) -> FieldState:
+        return self.states.get(path) or self.state(path)
 
     # -- options ------------------------------------------------------------------------------
     def options(self, path: str) -> list[tuple[str, Any]]:
@@ -360,24 +363,27 @@ class FormView:
             self.input_html(f, path, st, autofocus)
         if inp is None:
             return None
-        t = f.type
-        id_ = escape(pid(path))
-        lang = self.display.lang
-        head = (f'<div class="field t-{escape(t)}{" check" if t == "boolean" else ""}'
-                f'{" span-all" if f.is_table or t == "long_text" else ""}" id="w-{id_}"'
-                f'{"" if st.visible else " hidden"}{OOB if oob else ""}>')
-        marker = (f'<span class="req" id="req-{id_}"'
-                  + (f' title="{self._t("Required")}">*' if st.required else ">") + "</span>")
-        label = escape(text_in(f.label, lang))
+        t, id_ = f.type, path      # a top-level path is the field's name: an identifier
+        part = self._cached(("field", self.entity.name, f.name), lambda: self._field_parts(f))
+        marker = part["required"] if st.required else part["optional"]
         if t == "boolean" and not st.readonly:
-            body = f'\n  {inp}\n  <label for="f-{id_}" id="l-{id_}">{label}{marker}</label>'
+            body = f'\n  {inp}\n  <label for="f-{id_}" id="l-{id_}">{part["label"]}{marker}</label>'
         else:
             drawn = f.is_table or t == "multichoice" or st.readonly or f.is_computed
             for_ = "" if drawn else f' for="f-{id_}"'
-            body = f'\n  <label{for_} id="l-{id_}">{label}{marker}</label>\n  {inp}'
-        hint = f'<small class="hint">{escape(text_in(f.help, lang))}</small>' if f.help else ""
-        errors = "".join(f"<div>{escape(m)}</div>" for m in self.errors(path))
-        return Markup(f'{head}{body}{hint}\n  <div class="error" id="err-{id_}">{errors}</div>\n</div>')
+            body = f'\n  <label{for_} id="l-{id_}">{part["label"]}{marker}</label>\n  {inp}'
+        errors = "".join(f"<div>{escape(m)}</div>" for m in self.errors(path)) if self.all_errors.get(path) else ""
+        return Markup(f'{part["head"]}{"" if st.visible else " hidden"}{OOB if oob else ""}>{body}{part["hint"]}'
+                      f'\n  <div class="error" id="err-{id_}">{errors}</div>\n</div>')
+
+    def _field_parts(self, f: Field) -> dict:
+        t, id_, lang = f.type, f.name, self.display.lang
+        return {"head": f'<div class="field t-{escape(t)}{" check" if t == "boolean" else ""}'
+                        f'{" span-all" if f.is_table or t == "long_text" else ""}" id="w-{id_}"',
+                "label": escape(text_in(f.label, lang)),
+                "required": f'<span class="req" id="req-{id_}" title="{self._t("Required")}">*</span>',
+                "optional": f'<span class="req" id="req-{id_}"></span>',
+                "hint": f'<small class="hint">{escape(text_in(f.help, lang))}</small>' if f.help else ""}
 
     def fields_html(self, fields: list[Field], live_url: str, autofocus, field, cell) -> Markup:
         """A section's fields, each drawn by field_html or else by the `field` macro given."""
@@ -448,22 +454,32 @@ class FormView:
 
     def row_actions(self, table: str, i: int, count: int, live_url: str, autofocus=None) -> Markup:
         """The ↑ / ↓ / × buttons of an editable child row."""
-        t, live, n = escape(table), escape(live_url), i + 1
-        attrs = f'hx-post="{live}" hx-target="#form-body" hx-swap="outerHTML"'
+        up, down, remove = (f"mv-{table}-{i}-up", f"mv-{table}-{i}-down", f"rm-{table}-{i}")
+        return Markup(self._row_buttons(live_url) % {
+            "t": table, "i": i, "n": i + 1, "up": up, "down": down, "rm": remove,
+            "up_off": " disabled" if i == 0 else "", "down_off": " disabled" if i == count - 1 else "",
+            "up_af": " autofocus" if autofocus == up else "", "down_af": " autofocus" if autofocus == down else ""})
 
-        def af(id_):
-            return " autofocus" if autofocus == id_ else ""
-        return Markup(
-            f'\n      <td class="row-actions">\n'
-            f'        <button type="submit" class="small" name="_action" value="move_row:{t}:{i}:up" id="mv-{t}-{i}-up"\n'
-            f'                {attrs} title="{self._t("Move up")}" aria-label="{self._t("Move row %(n)s up") % {"n": n}}"'
-            f'{" disabled" if i == 0 else ""}{af(f"mv-{table}-{i}-up")}>↑</button>\n'
-            f'        <button type="submit" class="small" name="_action" value="move_row:{t}:{i}:down" id="mv-{t}-{i}-down"\n'
-            f'                {attrs} title="{self._t("Move down")}" aria-label="{self._t("Move row %(n)s down") % {"n": n}}"'
-            f'{" disabled" if i == count - 1 else ""}{af(f"mv-{table}-{i}-down")}>↓</button>\n'
-            f'        <button type="submit" class="small danger" name="_action" value="remove_row:{t}:{i}" id="rm-{t}-{i}"\n'
-            f'                {attrs} title="{self._t("Remove row")}" aria-label="{self._t("Remove row %(n)s") % {"n": n}}">×</button>\n'
-            f'      </td>')
+    def _row_buttons(self, live_url: str) -> str:
+        """The row buttons with their translated texts, as a %-template drawn once per locale (a
+        table name is an identifier and a row number a number: nothing left to escape)."""
+        def draw():
+            attrs = f'hx-post="{escape(live_url)}" hx-target="#form-body" hx-swap="outerHTML"'
+
+            def text(msgid, **kw):
+                return str(self._t(msgid)).replace("%", "%%").replace("%%(n)s", "%(n)s")
+            return (
+                f'\n      <td class="row-actions">\n'
+                f'        <button type="submit" class="small" name="_action" value="move_row:%(t)s:%(i)s:up" id="%(up)s"\n'
+                f'                {attrs} title="{text("Move up")}" aria-label="{text("Move row %(n)s up")}"'
+                f'%(up_off)s%(up_af)s>↑</button>\n'
+                f'        <button type="submit" class="small" name="_action" value="move_row:%(t)s:%(i)s:down" id="%(down)s"\n'
+                f'                {attrs} title="{text("Move down")}" aria-label="{text("Move row %(n)s down")}"'
+                f'%(down_off)s%(down_af)s>↓</button>\n'
+                f'        <button type="submit" class="small danger" name="_action" value="remove_row:%(t)s:%(i)s" id="%(rm)s"\n'
+                f'                {attrs} title="{text("Remove row")}" aria-label="{text("Remove row %(n)s")}">×</button>\n'
+                f'      </td>')
+        return self._cached(("row-buttons", live_url), draw)
 
     # -- inputs and values ----------------------------------------------------------------------
     def _cell_shown(self, c: Field, path: str, v) -> str | None:
