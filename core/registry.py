@@ -30,5 +30,9 @@ class Registry:
     def action_names(self) -> frozenset[str]:
         return frozenset(self.workflow_actions)
 
+    def checks(self) -> dict:
+        """What loading metadata checks names against: `metastore.install/current(engine, **reg.checks())`."""
+        return {"field_types": self.storage, "functions": self.function_names, "workflow_actions": self.action_names}
+
 
 EMPTY = Registry()

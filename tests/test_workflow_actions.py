@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import PermissionDenied, ValidationError
-from core.workflow import WorkflowError
+from core.workflow import WorkflowError, queries
 
 from .test_workflow_fixtures import flow, flow_pack, make_flow  # noqa: F401  (fixture)
 
@@ -106,6 +106,7 @@ def test_withdraw_before_the_next_step_acts(flow):
         flow.wf.withdraw(inst.id, flow.actor("pma"))
     flow.wf.withdraw(inst.id, flow.actor("li"), "不办了")
     assert flow.state(inst) == ("withdrawn", "withdrawn") and flow.wf.todo("pma") == []
+    assert queries.path(flow.wf.engine, inst.id) == ["draft", "first_review", "withdrawn"]   # the diagram's marks
     inst2 = flow.start()
     flow.act("li", "submit", inst2)
     flow.act("pma", "approve", inst2)

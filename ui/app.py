@@ -67,8 +67,7 @@ class Danbao:
         self.engine, self.clock, self.registry = engine, clock, registry
 
     def installed(self):
-        reg = self.registry
-        return metastore.current(self.engine, field_types=reg.storage, functions=reg.function_names)
+        return metastore.current(self.engine, **self.registry.checks())
 
 
 SECURITY_HEADERS = {

@@ -96,8 +96,7 @@ def registry():
 
 
 def _plugin_kw() -> dict:
-    reg = registry()
-    return {"field_types": reg.storage, "functions": reg.function_names, "workflow_actions": reg.action_names}
+    return registry().checks()
 
 
 def _state(ctx: click.Context) -> State:

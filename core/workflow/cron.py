@@ -1,15 +1,13 @@
 """Handle overdue workflow tasks once, for cron (safe to run from several processes at once):
-`danbao flow deadlines` (with the installed plugins, whose actions side effects may call), or
-`python -m core.workflow.cron` (without plugins). Both use the installed metadata."""
+`danbao flow deadlines` calls this with the installed plugins, whose actions side effects may
+call, on the installed metadata."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from .. import metastore
-from ..db import make_engine
 from ..errors import msg
 from ..registry import EMPTY, Registry
 from ..store import Store
@@ -20,8 +18,7 @@ from .model import WorkflowError
 def handle_deadlines(engine: Engine, registry: Registry = EMPTY, now: datetime | None = None) -> list[dict]:
     """What `run_deadlines` did: {instance, task, action, assignee} (and `error` for an instance
     that could not be handled now; it is tried again next time)."""
-    installed = metastore.current(engine, field_types=registry.storage, functions=registry.function_names,
-                                  workflow_actions=registry.action_names)
+    installed = metastore.current(engine, **registry.checks())
     if installed is None:
         raise WorkflowError(msg("尚未安装元数据", "no metadata installed"))
     store = Store(engine, installed.meta, registry=registry, meta_version=installed.version)
@@ -33,17 +30,3 @@ def describe(d: dict) -> str:
         return f"instance {d['instance']}: not handled: {d['error']}"
     return f"instance {d['instance']} task {d['task']} ({d['assignee']}): {d['action']}"
 
-
-def main(argv=None) -> int:
-    try:
-        done = handle_deadlines(make_engine())
-    except WorkflowError as e:
-        print(e.message["en"], file=sys.stderr)
-        return 1
-    for d in done:
-        print(describe(d))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

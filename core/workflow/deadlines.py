@@ -1,5 +1,5 @@
 """Deadlines: remind, escalate, approve or reject automatically, or close a vote, when a task is
-overdue. Run from cron (`python -m core.workflow.cron`) as often as you like, from several
+overdue. Run from cron (`danbao flow deadlines`) as often as you like, from several
 processes at once: each instance is handled in its own transaction under its row lock
 (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers never wait for each other; SQLite: the write
 lock serialises them), and a handled task's `due_at` is cleared, so running twice does nothing new.

@@ -153,7 +153,7 @@ def path(engine, instance_id: int) -> list[str]:
     """The steps taken, in order, ending with the current one (the diagram marks them)."""
     with engine.connect() as c:
         moves = c.execute(select(wf_actions.c.from_step, wf_actions.c.to_step).where(and_(
-            wf_actions.c.instance_id == instance_id, wf_actions.c.action.in_(("start", "move", "return")))))
+            wf_actions.c.instance_id == instance_id, wf_actions.c.action.in_(("start", "move", "return", "withdraw")))))
         out: list[str] = []
         for m in moves:
             for s in (m.from_step, m.to_step):
