@@ -15,8 +15,11 @@
     }
   });
 
-  // A new HTMX request clears the previous request's error alert.
-  document.addEventListener("htmx:beforeRequest", function () {
+  // A new HTMX request clears the previous request's error alert — but not a poll (an element with
+  // hx-trigger="every …", e.g. the committee's live tally): it would wipe an error every few seconds.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (elt && elt.getAttribute && /^\s*every\s/.test(elt.getAttribute("hx-trigger") || "")) { return; }
     var box = alerts();
     if (box) { box.replaceChildren(); }
   });
