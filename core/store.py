@@ -113,7 +113,8 @@ class Store:
         with self._tx(conn) as c:
             p = prepare(self.meta, entity, data, None, functions=self.functions, today=now.date(),
                         exists=lambda target, ids: self._existing(c, target, ids), trusted=actor.system,
-                        system=system, types=self.types, load_link=lambda e, i: self._linked(c, e, i))
+                        system=system, types=self.types, load_link=lambda e, i: self._linked(c, e, i),
+                        roles=_roles(actor))
             values = p.values
             if entity.numbering and not values.get(entity.numbering.field):
                 values[entity.numbering.field] = next_number(c, entity.name, entity.numbering.field,
@@ -146,7 +147,7 @@ class Store:
             p = prepare(self.meta, entity, data, decode(entity, old_doc, self.types), functions=self.functions,
                         today=now.date(), exists=lambda target, ids: self._existing(c, target, ids),
                         trusted=actor.system, system=system, types=self.types,
-                        load_link=lambda e, i: self._linked(c, e, i))
+                        load_link=lambda e, i: self._linked(c, e, i), roles=_roles(actor))
             doc = encode(entity, p.values, keep=old_doc, types=self.types)
             changes = diff(old_doc, doc)
             if not changes:
@@ -200,7 +201,8 @@ class Store:
                 system.update(id=row.id, created_at=row.created_at, created_by=row.created_by)
             return evaluate(self.meta, entity, data, existing, functions=self.functions, today=now.date(),
                             exists=lambda target, ids: self._existing(c, target, ids), trusted=actor.system,
-                            system=system, types=self.types, load_link=lambda e, i: self._linked(c, e, i))
+                            system=system, types=self.types, load_link=lambda e, i: self._linked(c, e, i),
+                            roles=_roles(actor))
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, entity_name: str, record_id: int, *, actor: Actor | None = SYSTEM) -> Record:
@@ -293,6 +295,11 @@ class Store:
             if rows:
                 c.execute(insert(record_rows), [{"record_id": rid, "entity": entity.name, "field": f.name,
                                                  "position": i, "data": r} for i, r in enumerate(rows)])
+
+
+def _roles(actor: Actor) -> frozenset[str] | None:
+    """The roles a product must allow (None: a trusted writer, e.g. an import or a workflow)."""
+    return None if actor.system else actor.roles
 
 
 _ACTION_ZH = {"read": "查看", "create": "新建", "update": "修改", "delete": "删除"}

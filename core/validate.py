@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 
 from metadata.model import Entity, Field, Metadata
 
+from . import products
 from .checksums import id_number_birth_date
 from .compute import Evaluator, is_blank
 from .errors import ValidationError, msg
@@ -39,9 +40,9 @@ class Prepared:
 
 def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existing: dict | None, *,
             functions, today, exists: Exists, trusted: bool = False, system: Mapping | None = None,
-            types: Registry = EMPTY, load_link=None) -> Prepared:
+            types: Registry = EMPTY, load_link=None, roles=None) -> Prepared:
     p = evaluate(meta, entity, incoming, existing, functions=functions, today=today, exists=exists,
-                 trusted=trusted, system=system, types=types, load_link=load_link)
+                 trusted=trusted, system=system, types=types, load_link=load_link, roles=roles)
     if p.errors:
         raise ValidationError(p.errors)
     return p
@@ -49,9 +50,9 @@ def prepare(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existin
 
 def evaluate(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existing: dict | None, *,
              functions, today, exists: Exists | None = None, trusted: bool = False,
-             system: Mapping | None = None, types: Registry = EMPTY, load_link=None) -> Prepared:
+             system: Mapping | None = None, types: Registry = EMPTY, load_link=None, roles=None) -> Prepared:
     """Everything `prepare` does, returning the errors instead of raising them (links are checked
-    only when `exists` is given)."""
+    only when `exists` is given; a product's roles only when the writer's `roles` are given)."""
     errors: dict[str, list] = {}
     states: dict[str, FieldState] = {}
     ev = Evaluator(entity, functions, today, errors, types, load_link)
@@ -108,6 +109,7 @@ def evaluate(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existi
         ok = ev.run(v.formula, env, v.field or "", v.message)
         if ok is not None and not ok:
             errors.setdefault(v.field or "", []).append(dict(v.message))
+    products.check(meta, entity, values, existing, roles, errors)
     return Prepared(values, cleared, errors, states)
 
 

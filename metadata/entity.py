@@ -10,7 +10,7 @@ from types import MappingProxyType
 from . import entity_overlay
 from .doc import Doc
 from .formulas import dependencies, formula_problems
-from .kinds import Context, Kind, register_kind
+from .kinds import KINDS, Context, Kind, register_kind
 from .labels import label
 from .model import Entity, Field, Numbering, Option, Validation
 from .types import (BUILTIN_STORAGE, COMPUTED_RESULTS, IMPLIED_CODELIST, PROPERTY_TYPES, RESERVED_FIELDS)
@@ -63,8 +63,8 @@ class _Compiler:
         if in_table and t == "table":
             self.report(path + ("type",), "a child table cannot contain another table")
         if t in ("choice", "multichoice"):
-            if bool(raw.get("options")) == bool(raw.get("codelist")):
-                self.report(path, f"a {t} field needs either 'options' or 'codelist' (one of them)")
+            if sum(bool(raw.get(k)) for k in ("options", "codelist", "options_from")) != 1:
+                self.report(path, f"a {t} field needs one of 'options', 'codelist' or 'options_from'")
         codelist = raw.get("codelist") or IMPLIED_CODELIST.get(t)
         if codelist and codelist not in self.codelists:
             self.report(path + ("codelist",) if raw.get("codelist") else path + ("type",),
@@ -115,6 +115,8 @@ class _Compiler:
             values = [o.value for o in options]
             if len(set(values)) != len(values):
                 self.report(path + ("options",), "option values must be unique")
+        if raw.get("options_from"):
+            options = self.offered(raw["options_from"], path + ("options_from",))
         precision = raw.get("precision")
         if precision is None and family in ("decimal", "percent", "money"):
             precision = 2
@@ -133,12 +135,23 @@ class _Compiler:
             min=lo, max=hi, min_length=raw.get("min_length"), max_length=raw.get("max_length"),
             pattern=raw.get("pattern"), pattern_message=label(raw.get("pattern_message")),
             unique=bool(raw.get("unique")), indexed=bool(raw.get("indexed") or raw.get("unique")),
-            precision=precision, options=options, codelist=codelist,
+            precision=precision, options=options, codelist=codelist, options_from=raw.get("options_from"),
             entity=raw.get("entity"), display_field=raw.get("display_field"), fields=children,
             min_rows=raw.get("min_rows"), max_rows=raw.get("max_rows"),
             formula=raw.get("formula"), result=(raw.get("result") or "decimal") if t == "computed" else None,
             accept=tuple(a.lower() for a in raw.get("accept", ())), max_size_mb=raw.get("max_size_mb", 20),
             multiple=raw.get("multiple", True))
+
+    def offered(self, kind_name: str, path: tuple) -> tuple[Option, ...]:
+        """`options_from`: the documents of another kind (products) that apply to this entity."""
+        kind = KINDS.get(kind_name)
+        if kind is None or kind.applies_to is None:
+            offering = sorted(k for k, v in KINDS.items() if v.applies_to)
+            self.report(path, f"'{kind_name}' is not a kind that offers options (known: {', '.join(offering)})")
+            return ()
+        return tuple(Option(name, label(doc.data.get("label"), name))
+                     for name, doc in sorted(self.ctx.docs[kind_name].items())
+                     if kind.applies_to(doc.data) == self.doc.name)
 
     def fields(self, raws: list, path: tuple, in_table: bool) -> tuple[Field, ...]:
         out, seen = [], set()

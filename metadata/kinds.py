@@ -52,6 +52,8 @@ class Kind:
     overlay_schema: str | None = None
     overlay: Callable[[Doc, dict, dict, str, str, Context], None] | None = None
     order: int = 50        # compile order: lower first (code lists before entities before forms)
+    # a kind whose documents can be a choice field's options (`options_from`): a document's entity
+    applies_to: Callable[[dict], str] | None = None
 
 
 KINDS: dict[str, Kind] = {}

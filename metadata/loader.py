@@ -16,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import codelist, entity, form  # noqa: F401  (they register their kinds)
 from . import workflow  # noqa: F401,E402  (registers the workflow kind)
+from . import product  # noqa: F401,E402  (registers the product kind)
 from . import scorecard  # noqa: F401,E402  (registers the scorecard kind)
 from .doc import Doc, problem_at
 from .errors import MetadataError, Problem

@@ -50,6 +50,7 @@ class Field:
     precision: int | None = None
     options: tuple[Option, ...] | None = None
     codelist: str | None = None
+    options_from: str | None = None   # a metadata kind whose documents are the options (products)
     entity: str | None = None
     display_field: str | None = None
     fields: tuple["Field", ...] = ()

@@ -29,6 +29,7 @@ PROPERTY_TYPES: dict[str, set[str] | None] = {
     "precision": {"decimal", "percent"},
     "options": {"choice", "multichoice"},
     "codelist": {"choice", "multichoice"},
+    "options_from": {"choice"},
     "entity": {"link"},
     "display_field": {"link"},
     "fields": {"table"},

@@ -2,7 +2,10 @@
 
 * formula function ``RMB_UPPER(amount)``: an amount of money in Chinese capital numerals, as
   written on contracts, receipts and bank forms (人民币大写金额);
-* field type ``bank_account``: a bank account or card number.
+* field type ``bank_account``: a bank account or card number;
+* workflow actions ``generate_fee_schedule`` (on approval: the project's fee schedule from its
+  product's fee rules) and ``settle_receipt`` (a receipt audited or voided: the schedule items'
+  amounts paid), see core/fee_ledger.py and docs/products.md.
 """
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from core import fee_ledger
 from core.fieldtypes import FieldType, FieldValueError
 from core.formula import FormulaError, FunctionSpec
 from core.formula.errors import kind
+from core.store import Actor
 
 from .hookspecs import hookimpl
 
@@ -22,6 +27,7 @@ __all__ = [
     "RMB_UPPER",
     "danbao_field_types",
     "danbao_formula_functions",
+    "danbao_workflow_actions",
     "rmb_upper",
 ]
 
@@ -198,3 +204,28 @@ def danbao_field_types():
 @hookimpl
 def danbao_formula_functions():
     return {"RMB_UPPER": RMB_UPPER}
+
+
+# ------------------------------------------------------------------------------ fee ledger
+
+def _authority(context):
+    """Write as the acting user with the workflow's authority, as the workflow's own effects do."""
+    return Actor(context.actor.username, context.actor.roles, system=True)
+
+
+def generate_fee_schedule(context):
+    """``{call: generate_fee_schedule, with: {start: approved_on}}``: the record's fee schedule,
+    due from ``start`` (default: today); once per record."""
+    start = context.params.get("start") or context.now.date()
+    fee_ledger.generate(context.store, context.conn, context.instance.entity, context.values, start,
+                        _authority(context))
+
+
+def settle_receipt(context):
+    """``{call: settle_receipt}`` on a receipt audited or voided: its items' amounts paid."""
+    fee_ledger.settle(context.store, context.conn, context.values, _authority(context))
+
+
+@hookimpl
+def danbao_workflow_actions():
+    return {"generate_fee_schedule": generate_fee_schedule, "settle_receipt": settle_receipt}

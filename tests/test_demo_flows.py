@@ -12,11 +12,12 @@ from core.demo import load_demo
 from core.query import Query, find
 from core.store import Store
 from core.workflow import Workflows
+from plugins.manager import build_registry
 
 
 def demo_store(engine, clock, standard) -> Store:
     inst = metastore.install(engine, [standard], clock=clock)
-    store = Store(engine, inst.meta, clock=clock, meta_version=inst.version)
+    store = Store(engine, inst.meta, clock=clock, meta_version=inst.version, registry=build_registry())
     load_demo(store, seed=7, enterprises=6, individuals=4, banks=2)
     return store
 

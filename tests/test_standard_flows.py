@@ -14,6 +14,7 @@ from core.errors import PermissionDenied, ValidationError
 from core.store import Actor, Store
 from core.users import create_user, get_user
 from core.workflow import Workflows
+from plugins.manager import build_registry
 from metadata.source import read_pack_dir
 
 from .conftest import PACKS
@@ -88,7 +89,7 @@ class Desk:
 
 def make_desk(engine, clock, packs) -> Desk:
     inst = metastore.install(engine, packs, clock=clock)
-    store = Store(engine, inst.meta, clock=clock, meta_version=inst.version)
+    store = Store(engine, inst.meta, clock=clock, meta_version=inst.version, registry=build_registry())
     for name, roles in ROLES.items():
         create_user(engine, name, name=name.upper(), roles=roles, department="business_1")
     rng = random.Random(5)
