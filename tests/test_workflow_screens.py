@@ -116,10 +116,14 @@ def test_withdraw(site):
     resp = li.post(f"/flow/instance/{inst.id}/withdraw", {"_wf_opinion": "暂缓申请"})
     assert resp.status_code == 200 and 'id="flow-state">已撤回' in text(resp)
     assert site.flow.state(inst) == ("withdrawn", "withdrawn")
+    assert 'id="flow-withdraw"' not in li.panel(rec.id)             # ended
     # once someone has acted on the current step it is too late: a message, nothing changes
     rec2, inst2 = started(site)
     site.act("li", inst2, "submit")
+    assert 'id="flow-withdraw"' in li.panel(rec2.id)
     site.act("pma", inst2, "approve")
+    assert 'id="flow-withdraw"' not in li.panel(rec2.id)           # the button only where the engine allows it
+    assert not site.flow.wf.can_withdraw(inst2.id, "li")
     resp = li.post(f"/flow/instance/{inst2.id}/withdraw", {"_wf_opinion": "撤回"})
     assert resp.status_code == 422 and "已有人处理" in text(resp)
     assert site.flow.state(inst2) == ("running", "first_review")

@@ -88,11 +88,16 @@ class Site:
         return text(resp)
 
 
-@pytest.fixture
-def site(engine, clock, tmp_path):
-    flow = make_flow(engine, clock)
+def make_site(engine, clock, tmp_path, source=None) -> Site:
+    """The app over the flow test pack (or `source`, e.g. `flow_pack({...})` with extra workflows)."""
+    flow = make_flow(engine, clock, source)
     # every user may sign in; a cheap hash keeps the many sign-ins of these tests fast
     with engine.begin() as c:
         c.execute(update(users).values(password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")))
     app = create_app({"ENGINE": engine, "SECRET_KEY": "flow-screens", "CLOCK": clock, "INSTANCE_DIR": str(tmp_path)})
     return Site(flow, app)
+
+
+@pytest.fixture
+def site(engine, clock, tmp_path):
+    return make_site(engine, clock, tmp_path)

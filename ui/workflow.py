@@ -1,5 +1,6 @@
 """The workflow panel of a record and its actions: the panel fragment (loaded lazily by the record
-page), start (提交审批), act on a task (同意, 驳回, 退回, 转办, 委派, 加签, 抄送, 交还, votes), withdraw (撤回).
+page), start (提交审批), act on a task (同意, 驳回, 退回, 转办, 委派, 加签, 抄送, 交还, votes; with the files uploaded
+through ui/workflow_files.py), withdraw (撤回).
 
 Every POST is CSRF-checked by ui/auth.py. An HTMX request gets the refreshed panel back (or the
 committee screen's body, when posted from there with `_wf_view=committee`); a plain form post is
@@ -14,12 +15,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.errors import PermissionDenied, ValidationError, msg
+from core.files import attach
 from core.workflow import WorkflowError
 
 from . import context, formdata
 from .i18n import message, text_of
 from .widgets import pid
 from .workflow_committee import committee_page
+from .workflow_files import posted
 from .workflow_labels import action_label, is_vote
 from .workflow_panel import NEEDS_USER, SAVES_VALUES, panel
 from .workflow_view import instance_or_404, task, workflows
@@ -61,7 +64,7 @@ def _answer(entity, record, *, notice: str | None = None, instance_id: int | Non
 
 
 def _refused(entity, record, text: str, *, errors: dict | None = None, task_id: int | None = None,
-             instance_id: int | None = None):
+             instance_id: int | None = None, files: list[dict] | None = None):
     """The engine said no: the message (and field errors) in the panel, the user's input kept."""
     if not _htmx():
         flash(text, "error")
@@ -70,7 +73,7 @@ def _refused(entity, record, text: str, *, errors: dict | None = None, task_id: 
         return committee_page(instance_id, fragment=True, message=text, opinion=_opinion() or "", status=422)
     raw = formdata.parse_form(entity, request.form, context.meta())
     return _render(entity, record, 422, message=text, opinion=request.form.get("_wf_opinion") or "", raw=raw,
-                   errors=errors, task_id=task_id)
+                   errors=errors, task_id=task_id, files=files)
 
 
 def _field_errors(entity, errors: dict) -> str:
@@ -130,13 +133,17 @@ def act(task_id: int):
         kw["users"] = [u for u in form.getlist("_wf_users") if u]
     if form.get("_wf_proxy_password"):
         kw["proxy_password"] = form["_wf_proxy_password"]
+    files = posted(entity.name, form)
     try:
-        wf.act(task_id, current_user.actor, action, _opinion(), **kw)
+        with context.store().transaction() as conn:    # the files become the record's with the action, or stay loose
+            attach(conn, entity.name, record.id, files)
+            wf.act(task_id, current_user.actor, action, _opinion(), attachments=[int(f["id"]) for f in files],
+                   conn=conn, **kw)
     except ValidationError as e:
         return _refused(entity, record, _field_errors(entity, e.errors), errors=e.errors, task_id=task_id,
-                        instance_id=inst.id)
+                        instance_id=inst.id, files=files)
     except WorkflowError as e:
-        return _refused(entity, record, message(e.message), task_id=task_id, instance_id=inst.id)
+        return _refused(entity, record, message(e.message), task_id=task_id, instance_id=inst.id, files=files)
     done = action_label(action, is_vote(wf_def, t.step))
     return _answer(entity, record, notice=_("%(action)s: done.", action=done), instance_id=inst.id)
 

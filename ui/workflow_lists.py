@@ -94,6 +94,10 @@ def _rows(kind: str, username: str) -> list[dict]:
         t, inst = item.task, item.instance
         row = {**_base(inst, defs, titles), "task": t, "task_step": step_label(defs.of(inst), t.step),
                "since": t.created_at, "origin": origin_label(t.origin), **_due(t, at)}
+        if kind == "todo":
+            # a standing proxy's row names the absent assignee; a `remind` deadline marks the task reminded
+            row["behalf_of"] = name_of(item.on_behalf_of)
+            row["reminded"] = t.reminded_at is not None
         if kind == "done":
             row["action"] = action_label(t.action, is_vote(defs.of(inst), t.step))
             row["acted_at"] = t.acted_at

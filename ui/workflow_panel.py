@@ -36,6 +36,7 @@ from .workflow_labels import (
     step_label,
     task_state_label,
 )
+from .workflow_files import attachment_view
 from .workflow_view import active_users, display, name_of, now, users, workflows
 
 # actions that finish the user's part of a step: the step's editable fields are saved with them
@@ -56,7 +57,8 @@ class TaskForm:
     returns: list[tuple[str, str]] = field(default_factory=list)   # (to, label)
     user_actions: list[tuple[str, str]] = field(default_factory=list)
     can_cc: bool = False
-    proxy_for: str | None = None                  # acting for this assignee (allow_proxy)
+    proxy_for: str | None = None                  # acting for this assignee with their password (allow_proxy)
+    behalf_of: str | None = None                  # acting for this assignee as their standing proxy
 
 
 def _buttons(actions: tuple[str, ...], vote: bool) -> list[tuple[str, str, str]]:
@@ -72,10 +74,11 @@ def _user_actions(actions: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def task_form(wf_def: Workflow, inst: Instance, task: Task, actions: tuple[str, ...], taken: list[str],
-              proxy_for: str | None = None) -> TaskForm:
+              proxy_for: str | None = None, behalf_of: str | None = None) -> TaskForm:
     step = wf_def.step(task.step)
     vote = step.kind == "vote"
-    form = TaskForm(task, step, step_label(wf_def, step.name), _buttons(actions, vote), proxy_for=proxy_for)
+    form = TaskForm(task, step, step_label(wf_def, step.name), _buttons(actions, vote), proxy_for=proxy_for,
+                    behalf_of=behalf_of)
     if "return" in actions:
         earlier = []
         for s in taken:
@@ -159,9 +162,11 @@ def diagram(wf_def: Workflow, inst: Instance, taken: list[str]):
 
 
 def panel(entity: Entity, record: Record, *, notice: str | None = None, message: str | None = None, opinion: str = "",
-          raw: dict | None = None, errors: dict | None = None, task_id: int | None = None) -> dict:
-    """Everything flow/panel.html needs. `message`, `opinion`, `raw` and `errors` come back from a
-    refused action (`task_id` is the form they belong to), so the user's input is kept."""
+          raw: dict | None = None, errors: dict | None = None, task_id: int | None = None,
+          files: list[dict] | None = None) -> dict:
+    """Everything flow/panel.html needs. `message`, `opinion`, `raw`, `errors` and the uploaded
+    `files` come back from a refused action (`task_id` is the form they belong to), so the user's
+    input is kept."""
     wf = workflows()
     me = current_user.username
     store = context.store()
@@ -169,7 +174,7 @@ def panel(entity: Entity, record: Record, *, notice: str | None = None, message:
     disp: Display = display()
     ctx = {"entity": entity, "record": record, "inst": inst, "notice": notice, "message": message, "opinion": opinion,
            "disp": disp, "task_id": task_id, "forms": [], "proxies": [], "holders": [], "timeline": [],
-           "startable": [], "diagram": None, "users": [], "fields": {}}
+           "startable": [], "diagram": None, "users": [], "fields": {}, "attachments": {}, "can_withdraw": False}
     if (inst is None or not inst.running) and store.allowed(current_user.actor, "update", entity):
         ctx["startable"] = [(w.name, text_of(w.label)) for w in wf.workflows_for(entity.name)]
     if inst is None:
@@ -181,9 +186,14 @@ def panel(entity: Entity, record: Record, *, notice: str | None = None, message:
                state=state_label(inst.state), state_badge=STATE_BADGES.get(inst.state, ""),
                initiator=name_of(inst.initiator), holders=holders(wf, inst, at),
                timeline=timeline(wf, wf_def, inst), diagram=diagram(wf_def, inst, taken),
-               is_initiator=inst.initiator == me,
+               can_withdraw=inst.running and inst.initiator == me and wf.can_withdraw(inst.id, me),
                committee=any(wf_def.has_step(s) and wf_def.step(s).kind == "vote" for s in taken))
-    forms = [task_form(wf_def, inst, t, actions, taken) for t, actions in wf.available(inst.id, me)]
+    forms = [task_form(wf_def, inst, t, actions, taken, behalf_of=name_of(t.assignee) if t.assignee != me else None)
+             for t, actions in wf.available(inst.id, me)]
+    # attachments go with the user's own forms (and a standing proxy's): the upload route checks
+    # `available` too, which a password-proxy does not pass before acting
+    ctx["attachments"] = {f.task.id: attachment_view(f.task.id, (files or []) if task_id == f.task.id else [])
+                          for f in forms if f.task.kind != "cc"}
     step = wf_def.step(inst.step) if inst.running else None
     if step is not None and step.allow_proxy:
         mine = {f.task.id for f in forms}

@@ -10,14 +10,14 @@ so two approvers acting at once never both advance an instance.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import and_, insert, select, update
 
 from metadata.workflow import Workflow
 
 from ..db import records, wf_actions, wf_instances, wf_tasks
-from ..errors import NotFound, PermissionDenied, ValidationError, msg
+from ..errors import DanbaoError, NotFound, PermissionDenied, ValidationError, msg
 from ..store import Actor, Store
 from ..users import authenticate
 from . import definitions, proxies, queries
@@ -29,6 +29,19 @@ VOTE_CHOICES = ("approve", "reject", "abstain", "reconsider")
 
 def _denied(zh="您不是当前步骤的处理人", en="you are not an assignee of the current step") -> PermissionDenied:
     return PermissionDenied(msg(zh, en))
+
+
+def _withdraw_refusal(inst: Instance, username: str, current_tasks: Callable[[], list[Task]]) -> DanbaoError | None:
+    """Why `username` may not withdraw (撤回) the instance now, or None: only the initiator may, while
+    it runs and nobody but the initiator has acted on the current step (`current_tasks`: its tasks).
+    One rule for `withdraw` and `can_withdraw`, so the button and the action cannot disagree."""
+    if username != inst.initiator:
+        return _denied("只有发起人可以撤回", "only the initiator can withdraw")
+    if not inst.running:
+        return error("流程已结束", "the workflow has ended")
+    if any(t.kind != "cc" and t.acted_at is not None and t.assignee != inst.initiator for t in current_tasks()):
+        return error("当前步骤已有人处理,不能撤回", "someone has already acted on the current step")
+    return None
 
 
 class Workflows:
@@ -280,14 +293,9 @@ class Workflows:
     def withdraw(self, instance_id: int, actor: Actor, opinion: str | None = None, *, conn=None) -> Instance:
         """The initiator withdraws (撤回) while nobody has acted on the current step yet."""
         with self._run(instance_id, actor, conn) as run:
-            if actor.username != run.inst.initiator:
-                raise _denied("只有发起人可以撤回", "only the initiator can withdraw")
-            if not run.inst.running:
-                raise error("流程已结束", "the workflow has ended")
-            acted = [t for t in run.tasks() if t.kind != "cc" and t.acted_at is not None
-                     and t.assignee != run.inst.initiator]
-            if acted:
-                raise error("当前步骤已有人处理,不能撤回", "someone has already acted on the current step")
+            refusal = _withdraw_refusal(run.inst, actor.username, run.tasks)
+            if refusal is not None:
+                raise refusal
             from_step = run.inst.step
             run.close_open_tasks()
             log_id = run.log("withdraw", opinion=opinion, from_step=from_step)
@@ -298,6 +306,11 @@ class Workflows:
                 run.inst.state, run.inst.ended_at = "withdrawn", run.now
             run.conn.execute(update(wf_actions).where(wf_actions.c.id == log_id).values(to_step=run.inst.step))
         return run.inst
+
+    def can_withdraw(self, instance_id: int, username: str) -> bool:
+        """Whether `withdraw` would let this user withdraw the instance now (the screens' 撤回 button)."""
+        inst = self.instance(instance_id)
+        return _withdraw_refusal(inst, username, lambda: self.tasks(instance_id)) is None
 
     # -- reads (see queries) ---------------------------------------------------------------------------
     def instance(self, instance_id: int) -> Instance:
