@@ -56,7 +56,7 @@ def install(engine: Engine, sources: list[PackSource], *, actor: str = "system",
                                              "make them unique before declaring it unique")]) from None
         version = conn.execute(insert(meta_versions).values(
             digest=meta.digest, installed_at=now, installed_by=actor, indexes=sorted(wanted),
-            packs=[{"label": s.label, "files": s.files} for s in sources],
+            packs=[s.stored() for s in sources],
         ).returning(meta_versions.c.id)).scalar_one()
     analyze(engine)
     installed = Installed(version, meta, tuple(sources))
@@ -75,7 +75,7 @@ def current(engine: Engine, *, field_types: dict[str, str] | None = None, functi
         with _lock:
             if key not in _cache:
                 packs = conn.execute(select(meta_versions.c.packs).where(meta_versions.c.id == row.id)).scalar_one()
-                sources = tuple(PackSource(p["label"], dict(p["files"])) for p in packs)
+                sources = tuple(PackSource.from_stored(p) for p in packs)
                 _cache[key] = Installed(row.id, load_packs(list(sources), field_types=field_types,
                                                            functions=functions, workflow_actions=workflow_actions),
                                         sources)

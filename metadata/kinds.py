@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -24,6 +24,7 @@ class Context:
     functions: dict[str, Callable]          # formula functions beyond the builtins (plugins, LOOKUP)
     ancestors: dict[str, set[str]]          # pack -> packs it (transitively) requires or extends
     workflow_actions: frozenset[str] | None = None   # plugins' workflow actions (None: not checked)
+    binaries: Mapping[str, bytes] = field(default_factory=dict)   # "pack label/path" -> a binary file's bytes
     problems: list[Problem] = field(default_factory=list)
     compiled: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -18,6 +18,7 @@ from . import codelist, entity, form  # noqa: F401  (they register their kinds)
 from . import workflow  # noqa: F401,E402  (registers the workflow kind)
 from . import product  # noqa: F401,E402  (registers the product kind)
 from . import scorecard  # noqa: F401,E402  (registers the scorecard kind)
+from . import document  # noqa: F401,E402  (registers the document kind)
 from .doc import Doc, problem_at
 from .errors import MetadataError, Problem
 from .kinds import KINDS, Context, validator
@@ -44,7 +45,8 @@ def load_packs(sources: list[PackSource], *, field_types: dict[str, str] | None 
     extra = dict(functions) if isinstance(functions, Mapping) else {name: _unchecked for name in functions}
     ctx = Context(docs={k: {} for k in KINDS}, field_storage=dict(field_types or {}),
                   functions={"LOOKUP": _unchecked, **extra}, ancestors=ancestors, problems=problems,
-                  workflow_actions=None if workflow_actions is None else frozenset(workflow_actions))
+                  workflow_actions=None if workflow_actions is None else frozenset(workflow_actions),
+                  binaries={f"{s.label}/{rel}": data for s in sources for rel, data in s.binaries.items()})
     for name in order:
         source, manifest = manifests[name]
         _merge_pack(source, name, ctx)

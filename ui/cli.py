@@ -177,7 +177,7 @@ def installed_sources(engine) -> list[PackSource]:
     from sqlalchemy import select
     with engine.connect() as conn:
         packs = conn.execute(select(meta_versions.c.packs).order_by(meta_versions.c.id.desc()).limit(1)).scalar()
-    return [PackSource(p["label"], dict(p["files"])) for p in packs or []]
+    return [PackSource.from_stored(p) for p in packs or []]
 
 
 def merged_sources(current: list[PackSource], given: list[PackSource]) -> list[PackSource]:
@@ -242,13 +242,17 @@ def export_meta(ctx, out_dir, force):
     for source, target in targets:
         if target.exists():
             shutil.rmtree(target)
-        for rel, content in sorted(source.files.items()):
+        files = {**source.files, **source.binaries}
+        for rel, content in sorted(files.items()):
             path = (target / rel).resolve()
             if target.resolve() not in path.parents:
                 _fail(f"error: refusing to write {rel} outside {target}")
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content, encoding="utf-8")
-        click.echo(f"{target}: {len(source.files)} file(s)")
+            if isinstance(content, bytes):   # templates and other binary files, byte for byte
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        click.echo(f"{target}: {len(files)} file(s)")
 
 
 # -- records ------------------------------------------------------------------------------------
