@@ -119,8 +119,8 @@ def timeline(wf: Workflows, wf_def: Workflow, inst: Instance) -> list[dict]:
             detail = step_label(wf_def, wf_def.start) if to in (None, "", "initiator") else step_label(wf_def, to)
         elif r["action"] in NEEDS_USER:
             detail = name_of(data.get("user"))
-        elif r["action"] == "cc":
-            detail = "、".join(name_of(u) for u in data.get("users") or [])
+        elif r["action"] in ("cc", "escalate"):         # the people CC'd, or those who took over
+            detail = "、".join(name_of(u) for u in data.get("users" if r["action"] == "cc" else "to") or [])
         out.append({
             "id": r["id"], "at": r["at"], "actor": name_of(r["actor"]), "system": r["actor"] == "system",
             "on_behalf_of": name_of(r["on_behalf_of"]), "action": r["action"],

@@ -105,3 +105,66 @@ def test_committee_vote_and_live_tally(flow_site, new_page):
         flow.act(m, "vote", inst, choice="approve", opinion="同意")
     expect(chair.locator("#tally-cast")).to_have_text("3 / 5", timeout=12_000)
     screenshot(chair, "flow-committee")
+
+
+def test_an_approval_with_an_attachment(flow_site, new_page, tmp_path):
+    """Files chosen in the action form upload at once and go with the approval into the timeline."""
+    base, flow = flow_site
+    inst = submitted(flow)
+    record_id = flow.wf.instance(inst.id).record_id
+    task = flow.task("pma", inst).id
+    report = tmp_path / "尽调报告.pdf"
+    report.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    page = new_page()
+    sign_in(page, base, "pma", PASSWORD)
+    page.goto(f"{base}/e/project/{record_id}")
+    page.set_input_files(f"#flow-upload-{task}", str(report))
+    expect(page.locator(f"#flow-files-{task} .dbf-name")).to_have_text("尽调报告.pdf")
+    page.fill(f"#flow-opinion-{task}", "尽调报告见附件。")
+    screenshot(page, "flow-attachment")
+    page.click(f"#flow-approve-{task}")
+    expect(page.locator("#flow-notice")).to_contain_text("同意")
+    link = page.locator("#flow-timeline a", has_text="尽调报告.pdf")
+    expect(link).to_have_count(1)
+    assert flow.wf.timeline(inst.id)[-1]["attachments"] == [int(link.get_attribute("href").rsplit("/", 1)[1])]
+
+
+def test_the_committee_poll_leaves_alerts_alone(flow_site, new_page):
+    """The live tally asks for itself every few seconds; an error shown meanwhile stays until the
+    user's own next request."""
+    base, flow = flow_site
+    inst = submitted(flow)
+    for who in ("pma", "pmb", "risk1"):
+        flow.act(who, "approve", inst)
+    chair = new_page()
+    sign_in(chair, base, "chair", PASSWORD)
+    chair.goto(f"{base}/flow/instance/{inst.id}/committee")
+    settle(chair)
+    chair.evaluate("""() => { const p = document.createElement('p'); p.id = 'kept-alert';
+        p.className = 'alert error'; p.textContent = '网络错误'; document.getElementById('alerts').append(p); }""")
+    with chair.expect_response(lambda r: "part=live" in r.url, timeout=12_000):
+        pass
+    settle(chair)
+    expect(chair.locator("#kept-alert")).to_have_count(1)              # the poll left it
+    chair.click("#vote-approve")                                       # the user's own request clears it
+    expect(chair.locator("#committee-notice")).to_be_visible()
+    expect(chair.locator("#kept-alert")).to_have_count(0)
+
+
+def test_authorise_a_proxy(flow_site, new_page):
+    """我的审批代理: pma authorises dh, who then finds pma's review in the to-do list, marked 代 PMA."""
+    base, flow = flow_site
+    inst = submitted(flow)
+    page = new_page()
+    sign_in(page, base, "pma", PASSWORD)
+    page.click("#nav-flow-proxies")
+    page.select_option("#proxy-user", "dh")
+    page.fill("#proxy-ends", "2026-03-20T18:00")
+    page.check("#proxy-wf-guarantee")
+    page.click("#proxy-submit")
+    expect(page.locator("#proxy-list tbody tr").first).to_contain_text("生效中")
+    screenshot(page, "flow-proxies")
+    dh = new_page()
+    sign_in(dh, base, "dh", PASSWORD)
+    dh.click("#nav-flow-todo")
+    expect(dh.locator(f"#flow-row-{flow.task('pma', inst).id}")).to_contain_text("代 PMA")
