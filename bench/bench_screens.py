@@ -593,6 +593,15 @@ def main(argv=None) -> int:
     for text_ in ("12,345,678.90", "刘建国", "天健会计师事务所", "民营企业", "浙江省 杭州市 西湖区", "一般存款账户", "45.0000%"):
         assert text_ in check and text_ in hand, text_
     results += run(client, screens, args)
+    clock = time.thread_time if args.cpu else time.perf_counter
+    actor = Actor(USER, roles=["pm"])
+    preview = []
+    for _ in range(args.reps):
+        start = clock()
+        store.preview(ENTITY, {}, record_id=rec.id, actor=actor)
+        preview.append((clock() - start) * 1000)
+    print(f"\n(b) of which Store.preview (computed fields, conditions, checks; the hand-written form has none)\n"
+          f"    {fmt(summary(preview))}")
 
     # -- (c): the list at 100k
     if not args.skip_list:

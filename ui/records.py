@@ -21,6 +21,7 @@ from core.files import attach
 from core.query import Query, find
 from core.users import list_users
 from metadata.model import Entity, Field, Metadata
+from metadata.model import text_of as label_in
 
 from . import context, formdata
 from .display import Display
@@ -104,9 +105,9 @@ def _view_value(display: Display, f: Field, v) -> Markup:
 
 def _view_fields(display: Display, fields: list[Field], values: dict) -> Markup:
     """The <dt>/<dd> pairs of a section's plain fields on the record view."""
-    num = ' class="num"'
+    num, lang = ' class="num"', display.lang
     return Markup("".join(
-        f'\n      <div class="field" id="v-{escape(f.name)}"><dt>{escape(text_of(f.label))}</dt>'
+        f'\n      <div class="field" id="v-{f.name}"><dt>{escape(label_in(f.label, lang))}</dt>'
         f'<dd{num if display.numeric(f) else ""}>{_view_value(display, f, values.get(f.name))}</dd></div>\n      '
         for f in fields))
 
@@ -130,15 +131,15 @@ def _view_rows(display: Display, cols: list[Field], rows: list[dict]) -> Markup:
 
 def _view_section(display: Display, section: dict, values: dict) -> Markup:
     """A section of the record view: its plain fields, long texts, then child tables."""
-    fields = section["fields"]
+    fields, lang = section["fields"], display.lang
     plain = [f for f in fields if not f.is_table and f.type != "long_text"]
     out = [f'\n    <dl class="fields grid cols-{escape(section["columns"])}">{_view_fields(display, plain, values)}</dl>'
            if plain else ""]
-    out += [f'\n    <dl class="fields cols-1"><div class="field" id="v-{f.name}"><dt>{escape(text_of(f.label))}</dt>'
+    out += [f'\n    <dl class="fields cols-1"><div class="field" id="v-{f.name}"><dt>{escape(label_in(f.label, lang))}</dt>'
             f'<dd>{_view_value(display, f, values.get(f.name))}</dd></div></dl>' for f in fields if f.type == "long_text"]
     for f in fields:
         if f.is_table:
-            out.append(f"\n    <h4>{escape(text_of(f.label))}</h4>\n    {_view_table(display, f, values.get(f.name))}")
+            out.append(f"\n    <h4>{escape(label_in(f.label, lang))}</h4>\n    {_view_table(display, f, values.get(f.name))}")
     return Markup("".join(out))
 
 
@@ -146,8 +147,8 @@ def _view_table(display: Display, f: Field, rows) -> str:
     if not rows:
         return f'<span class="muted">{escape(_("None"))}</span>'
     cols = [c for c in f.fields if not c.hidden]
-    num = ' class="num"'
-    head = "".join(f'<th{num if display.numeric(c) else ""}>{escape(text_of(c.label))}</th>' for c in cols)
+    num, lang = ' class="num"', display.lang
+    head = "".join(f'<th{num if display.numeric(c) else ""}>{escape(label_in(c.label, lang))}</th>' for c in cols)
     return (f'<div class="scroll">\n    <table class="data compact child" id="view-{f.name}">\n'
             f'      <thead><tr><th class="num">#</th>{head}</tr></thead>\n'
             f'      <tbody>{_view_rows(display, cols, rows)}</tbody>\n    </table>\n    </div>')
