@@ -60,6 +60,7 @@ def test_refused_authorisations_keep_the_input(site):
     for form, words in (({"proxy": "pma"}, "不能授权给自己"),
                         ({"ends": "2026-03-14T09:00"}, "结束时间必须晚于开始时间"),
                         ({"ends": "下周"}, "请按日期和时间填写"),
+                        ({"ends": "2026-03-20T18:00+08:00"}, "请按日期和时间填写"),
                         ({"ends": ""}, "请填写代理的结束时间")):
         resp = grant(site, "pma", **form)
         assert resp.status_code == 422, form

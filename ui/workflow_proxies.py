@@ -55,8 +55,12 @@ def proxies_view():
 
 
 def _when(name: str) -> datetime | None:
+    """A posted local time (ValueError when it is not one: the clock's times carry no zone)."""
     value = (request.form.get(name) or "").strip()
-    return datetime.fromisoformat(value) if value else None
+    when = datetime.fromisoformat(value) if value else None
+    if when is not None and when.tzinfo is not None:
+        raise ValueError(value)
+    return when
 
 
 @bp.route("/proxies", methods=["POST"])
