@@ -246,7 +246,7 @@ def compile_scorecard(doc: Doc, ctx: Context) -> Scorecard | None:
             if card.statements.where:
                 formula(card.statements.where, ("statements", "where"), columns)
             names |= {n: set(columns) for n in ROW_NAMES}
-    _check_indicators(card, report, lambda text, path: entity is not None and formula(text, path, names))
+    _check_indicators(card, doc, report, lambda text, path: entity is not None and formula(text, path, names))
     _check_grades(card, report, ctx)
     rule_names = {i.name: None for i in card.indicators} | {"points": {i.name for i in card.indicators},
                                                              "total": None}
@@ -263,7 +263,7 @@ def compile_scorecard(doc: Doc, ctx: Context) -> Scorecard | None:
     return card
 
 
-def _check_indicators(card: Scorecard, report, formula) -> None:
+def _check_indicators(card: Scorecard, doc: Doc, report, formula) -> None:
     groups: set[str] = set()
     seen: set[str] = set()
     for g in card.groups:
@@ -281,7 +281,12 @@ def _check_indicators(card: Scorecard, report, formula) -> None:
             report(path + ("weight",), "a weight has at most two decimal places")
         if ind.formula:
             formula(ind.formula, path + ("formula",))
+        if bool(ind.bands) == bool(ind.options):
+            report(path, "an indicator is scored either by 'bands' or by 'options': give one of them")
         for i, b in enumerate(raw.get("bands") or ()):
+            for low, high in (("min", "above"), ("max", "below")):
+                if low in b and high in b:
+                    report(path + ("bands", i), f"give '{low}' or '{high}', not both")
             if not _cents(b["points"]):
                 report(path + ("bands", i, "points"), "points have at most two decimal places")
         for i, message in band_problems(ind.bands):
@@ -295,7 +300,10 @@ def _check_indicators(card: Scorecard, report, formula) -> None:
                 report(path + ("options", o.value, "points"), "points have at most two decimal places")
     total = sum((i.weight for i in card.indicators), Decimal(0))
     if total != HUNDRED:
-        report(("groups",), f"the indicators' weights add up to {_plain(total)}, not 100")
+        # point at a weight an overlay set, if any: that is where the sum was broken
+        overlaid = [p for i in card.indicators for p in [("groups", i.group, "indicators", i.name, "weight")]
+                    if doc.where(p)[0] != doc.file]
+        report(overlaid[-1] if overlaid else ("groups",), f"the indicators' weights add up to {_plain(total)}, not 100")
 
 
 def _check_grades(card: Scorecard, report, ctx: Context) -> None:
