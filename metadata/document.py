@@ -118,12 +118,12 @@ def compile_document(doc: Doc, ctx: Context) -> Document | None:
         report(("entity",), f"no entity '{data['entity']}'")
     values = dict(data.get("values") or {})
     fields = {f.name: f for f in entity.fields} if entity else {}
+    formula_names = {n: _reach(f, ctx) for n, f in fields.items()} | {n: None for n in SYSTEM_NAMES}
     for name, text in sorted(values.items()):
         if name in fields or name in SYSTEM_NAMES or name in EXTRA_NAMES:
             report(("values", name), f"'{name}' is already a name of the record; choose another")
         elif entity is not None:
-            names = {n: _reach(f, ctx) for n, f in fields.items()} | {n: None for n in SYSTEM_NAMES}
-            for message in formula_problems(text, names, ctx.functions, ctx.names("codelists")):
+            for message in formula_problems(text, formula_names, ctx.functions, ctx.names("codelists")):
                 report(("values", name), message)
     known = set(fields) | SYSTEM_NAMES | set(EXTRA_NAMES) | set(values)
     for part in FILE_NAME_PART.findall(data["file_name"]):
