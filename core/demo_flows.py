@@ -60,7 +60,9 @@ def load_projects(store: Store, rng: random.Random, today: date) -> int:
     enterprises = [r.id for r in find(store.engine, store.meta, Query("enterprise_customer", limit=500))]
     individuals = [r.id for r in find(store.engine, store.meta, Query("individual_customer", limit=500))]
     banks = [r.id for r in find(store.engine, store.meta, Query("bank", limit=100))]
-    gm_limit = _threshold(store, "gm") or Decimal(5_000_000)
+    if not enterprises or not individuals:
+        return 0
+    gm_limit = Decimal(str(store.functions["LOOKUP"]("approval_threshold", "gm", "amount") or 5_000_000))
     for workflow, target, kind in PLAN:
         values = _application(rng, kind, enterprises, individuals, banks, gm_limit, users)
         rec = store.create("project", values, actor=actors[INITIATOR])
@@ -69,15 +71,8 @@ def load_projects(store: Store, rng: random.Random, today: date) -> int:
     return len(PLAN)
 
 
-def _threshold(store: Store, code: str) -> Decimal | None:
-    cl = store.meta.codelists.get("approval_threshold")
-    item = cl.get(code) if cl else None
-    amount = item.data.get("amount") if item is not None else None
-    return Decimal(str(amount)) if amount is not None else None
-
-
 def _application(rng, kind, enterprises, individuals, banks, gm_limit, users) -> dict:
-    person = rng.random() < 0.25 and bool(individuals)
+    person = rng.random() < 0.25
     values = {
         "customer_type": "individual" if person else "enterprise",
         "business_type": "loan",
