@@ -72,6 +72,7 @@ class Display:
         self._list_sep = t.gettext(N_(", "))
         self._users: dict[int, str] | None = None
         self._titles: dict[tuple[str, int], str] = {}
+        self._formatters: dict[int, tuple] = {}
 
     def users(self) -> dict[int, str]:
         if self._users is None:
@@ -127,35 +128,43 @@ class Display:
         """Plain text for one value (Jinja escapes it)."""
         if v is None or v == "" or v == []:
             return ""
+        return self.formatter(f)(v)
+
+    def formatter(self, f: Field):
+        """The function that formats a (non-blank) value of `f`, chosen once per field: a screen
+        formats hundreds of values of a few dozen fields."""
+        hit = self._formatters.get(id(f))
+        if hit is None or hit[0] is not f:     # kept with its field, so the id is not reused meanwhile
+            hit = self._formatters[id(f)] = (f, self._choose(f))
+        return hit[1]
+
+    def _choose(self, f: Field):
         t = f.value_type
         if f.type == "link":
-            return self._titles.get((f.entity, v), f"#{v}")
+            return lambda v: self._titles.get((f.entity, v), f"#{v}")
         if t == "user":
-            return self.users().get(v, f"#{v}")
+            return lambda v: self.users().get(v, f"#{v}")
         if t in ("choice", "department", "region", "industry"):
-            return self.option(f, v)
+            return lambda v: self.option(f, v)
         if t == "multichoice":
-            return self._list_sep.join(self.option(f, c) for c in v)
+            return lambda v: self._list_sep.join(self.option(f, c) for c in v)
         if t == "boolean":
-            return self._yes if v else self._no
+            return lambda v: self._yes if v else self._no
         if t == "money":
-            return self.money(v)
+            return self.money
         if t == "percent":
-            return f"{self.number(v)}%"
+            return lambda v: f"{self.number(v)}%"
         if t in ("decimal", "integer"):
-            return self.number(v)
+            return self.number
         if t == "datetime":
-            return self.datetime(v)
+            return self.datetime
         if t == "date":
-            return self.date(v)
+            return self.date
         if f.is_table:
-            n = len(v)
-            return self._t.ngettext("%(num)d row", "%(num)d rows", n) % {"num": n}
+            return lambda v: self._t.ngettext("%(num)d row", "%(num)d rows", len(v)) % {"num": len(v)}
         if t == "attachment":
-            return self._list_sep.join(str(a.get("name", "")) for a in v)
-        if isinstance(v, (dict, list)):
-            return json.dumps(v, ensure_ascii=False)
-        return str(v)
+            return lambda v: self._list_sep.join(str(a.get("name", "")) for a in v)
+        return _plain
 
     # -- formatting helpers (usable from templates: display.money(x), display.date(d), …) --------
 
@@ -185,7 +194,7 @@ class Display:
         """Money: always two decimals, grouped (1,234,567.80)."""
         if v is None or v == "":
             return ""
-        amount = Decimal(str(v)).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = (v if isinstance(v, Decimal) else Decimal(str(v))).quantize(CENT, rounding=ROUND_HALF_UP)
         if self._plain:
             return f"{amount:,.2f}"
         return format_decimal(amount, format=_pattern("#,##0.00"), locale=self._locale)
@@ -208,3 +217,9 @@ class Display:
 
     def numeric(self, f: Field) -> bool:
         return f.value_type in ("integer", "decimal", "money", "percent")
+
+
+def _plain(v) -> str:
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)

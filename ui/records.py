@@ -114,13 +114,14 @@ def _view_fields(display: Display, fields: list[Field], values: dict) -> Markup:
 
 def _view_rows(display: Display, cols: list[Field], rows: list[dict]) -> Markup:
     """The body rows of a child table on the record view (what a per-cell template loop drew)."""
-    spec = [(c.name, '<td class="num">' if display.numeric(c) else "<td>", c.type == "link", c) for c in cols]
+    spec = [(c.name, '<td class="num">' if display.numeric(c) else "<td>", c.type == "link", c, display.formatter(c))
+            for c in cols]
     out = []
     for n, row in enumerate(rows, 1):
         cells = []
-        for name, td, link, c in spec:
+        for name, td, link, c, fmt in spec:
             v = row.get(name)
-            text = escape(display.value(c, v))
+            text = "" if v is None or v == "" or v == [] else escape(fmt(v))
             if link and v:
                 url = url_for("records.record_view", entity_name=c.entity, record_id=v)
                 text = Markup(f'<a href="{escape(url)}">{text}</a>')
