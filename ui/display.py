@@ -26,7 +26,7 @@ from sqlalchemy import and_, select
 
 from core.codec import decode
 from core.db import records
-from core.users import list_users
+from core.db import users as users_table
 from metadata.model import Entity, Field, Metadata, text_of
 
 from .i18n import N_, current_locale, lang_of, translations
@@ -75,8 +75,10 @@ class Display:
         self._formatters: dict[int, tuple] = {}
 
     def users(self) -> dict[int, str]:
+        """Every user's name by id (inactive ones too: old records name them), one query."""
         if self._users is None:
-            self._users = {u.id: u.name for u in list_users(self.engine)}
+            with self.engine.connect() as c:
+                self._users = dict(c.execute(select(users_table.c.id, users_table.c.name)).all())
         return self._users
 
     def preload_links(self, fields: list[Field], rows: list[dict]) -> None:
