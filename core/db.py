@@ -168,14 +168,15 @@ def create_schema(engine: Engine) -> None:
 
 
 def analyze(engine: Engine) -> None:
-    """Refresh the planner's statistics, so filtered lists pick the field indexes. Run after
-    installing metadata and after bulk imports (PostgreSQL's autovacuum also does it over time)."""
+    """Refresh the planner's statistics, so filtered lists pick the field indexes and to-do lists
+    the task indexes. Run after installing metadata and after bulk imports (PostgreSQL's
+    autovacuum also does it over time)."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("ANALYZE")
         else:
-            conn.exec_driver_sql("ANALYZE records")
-            conn.exec_driver_sql("ANALYZE record_rows")
+            for table in ("records", "record_rows", "wf_instances", "wf_tasks"):
+                conn.exec_driver_sql(f"ANALYZE {table}")
         conn.commit()
 
 
