@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Sequence
 
-from metadata.model import text_of
 from metadata.scorecard import HUNDRED, Indicator, Rule, Scorecard
 
 from .compute import is_blank
@@ -194,8 +193,3 @@ def _names(text: str) -> frozenset[str]:
     except FormulaError:
         return frozenset()
 
-
-def rule_text(card: Scorecard, names: tuple[str, ...], locale: str = "zh") -> str:
-    """Caps or vetoes that held, for people: `high_debt 资产负债率高于90%（→ B）`."""
-    rules = {r.name: r for r in (*card.caps, *card.vetoes)}
-    return "；".join(f"{n} {text_of(rules[n].label, locale)}（→ {rules[n].grade}）" for n in names)

@@ -20,7 +20,7 @@ from metadata.model import text_of
 from metadata.scorecard import Scorecard, build
 
 from .errors import PermissionDenied, ValidationError, msg
-from .scoring import Result, rule_text, score
+from .scoring import Result, score
 from .store import Actor, Record, Store
 
 ENTITY = "score_run"
@@ -88,12 +88,18 @@ def reproduce(store: Store, run_id: int) -> Reproduction:
 def _result_values(card: Scorecard, result: Result) -> dict:
     return {
         "total": result.total, "points_grade": result.points_grade, "grade": result.grade,
-        "caps_applied": rule_text(card, result.caps) or None, "vetoes_applied": rule_text(card, result.vetoes) or None,
+        "caps_applied": _rules_text(card, result.caps), "vetoes_applied": _rules_text(card, result.vetoes),
         "problems": "\n".join(result.problems) or None,
         "indicators": [{"group": i.group, "indicator": i.name, "label": text_of(i.label),
                         "value": None if i.value is None else _text(i.value), "band": i.band, "points": i.points,
                         "weight": i.weight, "weighted": i.weighted, "flags": list(i.flags), "note": i.note}
                        for i in result.indicators]}
+
+
+def _rules_text(card: Scorecard, names: tuple[str, ...]) -> str | None:
+    """Caps or vetoes that held, for people: `high_debt 资产负债率高于90%，最高B级（→ B）`."""
+    rules = {r.name: r for r in (*card.caps, *card.vetoes)}
+    return "；".join(f"{n} {text_of(rules[n].label)}（→ {rules[n].grade}）" for n in names) or None
 
 
 def _comparable(value):
