@@ -28,7 +28,7 @@ from metadata.model import text_of as text_in
 
 from .formdata import codelist_of
 from .metacache import cached
-from .i18n import message, text_of
+from .i18n import message
 
 NUMERIC = ("integer", "decimal", "money", "percent")
 TEXT_INPUTS = ("text", "long_text", "integer", "decimal", "money", "percent", "id_number", "uscc",
@@ -217,8 +217,7 @@ class FormView:
         return [(i.code, i.label) for i in cl.items if i.active or i.code in chosen]
 
     def cascade(self, path: str) -> bool:
-        cl = codelist_of(self.meta, self.field(path))
-        return bool(cl and cl.hierarchical)
+        return self.cascade_field(self.field(path))
 
     def chain(self, path: str) -> list[str]:
         """The chosen code and its ancestors, root first."""
