@@ -31,8 +31,8 @@ from .test_workflow_screens_votes import vote
 class Office:
     """The standard pack behind the app, the demo users signed in on demand."""
 
-    def __init__(self, engine, clock, tmp_path, standard):
-        installed = metastore.install(engine, [standard], clock=clock)
+    def __init__(self, engine, clock, tmp_path, standard, *overlays):
+        installed = metastore.install(engine, [standard, *overlays], clock=clock)
         self.store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
         self.wf = Workflows(self.store)
         create_demo_users(engine)

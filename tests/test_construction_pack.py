@@ -1,0 +1,89 @@
+"""Proof that a product needs no code: the construction performance guarantee (工程履约保函) lives in
+the overlay pack seed/construction — its own project fields, a shorter flow and other fee rules —
+and runs over HTTP by the demo users from application to in force (and on to release). There is no
+Python in that pack; every rule the test meets is its metadata."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.query import Filter, Query, find
+from metadata.source import read_pack_dir
+
+from .test_workflow_screens_fixtures import task_ids, text
+from .test_workflow_screens_standard import Office
+
+PACK = Path(__file__).resolve().parent.parent / "seed" / "construction"
+PRODUCT = "construction_performance"
+
+
+@pytest.fixture
+def office(engine, clock, tmp_path, standard):
+    return Office(engine, clock, tmp_path, standard, read_pack_dir(PACK))
+
+
+def test_the_pack_holds_no_python():
+    assert [p for p in PACK.rglob("*") if p.is_file() and p.suffix not in (".yaml", ".docx")] == []
+
+
+def application(office, **values) -> dict:
+    return {"customer_type": "enterprise", "enterprise": str(office.company), "business_type": "performance",
+            "product": PRODUCT, "amount": "800,000", "term_months": "24", "works_name": "滨江区第三小学新建工程",
+            "beneficiary": "杭州市滨江区教育局", "works_contract_amount": "10,000,000",
+            "pm_a": office.uid("pm_a"), "pm_b": office.uid("pm_b"), "department": "business_1", **values}
+
+
+def create(office, **values):
+    return office.site.as_("pm_a").post("/e/project/new", application(office, **values), htmx=False)
+
+
+def test_its_fields_are_required_for_it_and_hidden_for_other_products(office):
+    resp = create(office, works_name="", beneficiary="")
+    assert resp.status_code == 422
+    html = text(resp)
+    assert html.count("必填") >= 2 or html.count("required") >= 2, html[:3000]
+    rid = office.store.create("project", {"customer_type": "enterprise", "enterprise": office.company,
+                                          "business_type": "loan", "product": "working_capital_loan",
+                                          "bank": office.bank, "amount": 1000000, "term_months": 12,
+                                          "works_name": "不属于贷款担保"}).id
+    assert office.store.get("project", rid).values.get("works_name") is None   # hidden: cleared on save
+    page = text(office.site.as_("pm_a").get(f"/e/project/{rid}"))
+    assert "工程名称" not in page
+
+
+def test_its_limits_and_rules_are_enforced_on_the_server(office):
+    resp = create(office, amount="30,000,000", works_contract_amount="200,000,000")
+    assert resp.status_code == 422 and "不能大于 20,000,000" in text(resp)
+    resp = create(office, amount="4,000,000")       # 40% of the construction contract
+    assert resp.status_code == 422 and "30%" in text(resp)
+
+
+def test_from_application_to_in_force_with_its_own_flow_and_fees(office):
+    resp = create(office)
+    assert resp.status_code == 302, text(resp)[:3000]
+    rid = int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
+    assert office.record(rid)["letter_ratio"] == Decimal("8.00")
+    resp = office.site.as_("pm_a").post(f"/flow/start/project/{rid}", {"_wf_workflow": PRODUCT})
+    assert resp.status_code == 200 and 'id="flow-step">申请<' in text(resp)
+    assert office.instance(rid).workflow == PRODUCT
+    office.act("pm_a", rid, "submit", _wf_opinion="资料齐全")
+    assert office.step(rid) == "first_review"
+    office.act("pm_b", rid, "approve", _wf_opinion="同意", due_diligence="施工资质齐全，履约记录良好")
+    assert office.step(rid) == "gm_approval"                      # no risk review, no committee
+    office.act("gm", rid, "approve", _wf_opinion="同意出函")
+    assert office.step(rid) == "fee"
+    schedule = find(office.engine, office.store.meta, Query("fee_schedule", [Filter("project", "eq", rid)], limit=50))
+    assert sorted((r.values["rule"], r.values["amount"]) for r in schedule) == [
+        ("letter_fee", Decimal("6400.00")), ("review_fee", Decimal("2000.00"))]
+    office.act("finance", rid, "submit", fee_receipt="SF-LY-001", fee_amount="8,400")
+    assert office.step(rid) == "issue"
+    assert re.fullmatch(r"LYBH2026\d{5}", office.record(rid)["letter_no"] or "")
+    html = office.act("pm_a", rid, "submit", _wf_opinion="保函已开立", letter_issued_on="2026-03-18")
+    assert 'id="flow-state">已通过' in html
+    values = office.record(rid)
+    assert values["status"] == "in_force" and values["balance"] == Decimal("800000.00")
+    assert str(values["maturity_date"]) == "2028-03-18"
+    assert task_ids(office.site.as_("pm_a").panel(rid)) == []
