@@ -25,7 +25,7 @@ STEP_KINDS = ("task", "approval", "vote", "automatic", "end")
 VOTE_OPTIONS = ("approve", "reject", "abstain", "reconsider")
 FORWARD = {"task": "approve", "approval": "approve", "automatic": "approve", "vote": "pass"}
 # names a workflow formula may use besides the record's fields
-EXTRA_NAMES = ("initiator",)
+EXTRA_NAMES = ("initiator", "actor")
 
 
 def fraction(text) -> Fraction:

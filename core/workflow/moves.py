@@ -59,7 +59,7 @@ class Run:
 
     def env(self) -> dict:
         values, _ = self.record()
-        return {**values, "id": self.inst.record_id, "initiator": self.inst.initiator}
+        return {**values, "id": self.inst.record_id, "initiator": self.inst.initiator, "actor": self.actor.username}
 
     def evaluate(self, text: str, env: dict):
         try:
