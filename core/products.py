@@ -1,11 +1,15 @@
 """Products on the one write path: a record's product must exist, run on its entity, be allowed
 to the actor's roles, and its limits (amount, term …) must hold — checked in core/validate.py on
 every save, with a message at the field. Also what the screens need: the products an actor may
-choose and the workflow a record's product runs (docs/products.md, "Enforcement")."""
+choose and the workflow a record's product runs (docs/products.md, "Enforcement").
+
+A record that links to a record with a product is held to the product's allowed codes too: a
+counter-guarantee of a project whose product does not allow its kind is refused
+(`check_linked`, docs/products.md "Counter-guarantees")."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from metadata.model import Entity, Field, Metadata, text_of
 from metadata.product import Product
@@ -37,12 +41,19 @@ def workflow_for(meta: Metadata, record) -> str | None:
     return product.workflow if product is not None else None
 
 
+# a product's list of allowed codes -> the code list they come from: a field of that code list on a
+# record linked to the product's record must hold one of them
+ALLOWED_CODES = {"counter_guarantees": "counter_guarantee_kind"}
+
+
 def check(meta: Metadata, entity: Entity, values: dict, existing: dict | None, roles: Iterable[str] | None,
-          errors: dict) -> None:
+          errors: dict, load_link: Callable[[str, int], Mapping | None] | None = None) -> None:
     """Add the product's refusals to `errors` (path -> messages). `roles` None: a trusted writer
     (imports, workflow side effects), not held to the product's roles. A check runs only when
     what it depends on is new or changed, so a later change of the product's rules does not
     block unrelated edits of older records."""
+    if load_link is not None:
+        check_linked(meta, entity, values, existing, load_link, errors)
     field = product_field(entity)
     if field is None or not values.get(field.name):
         return
@@ -71,6 +82,47 @@ def check(meta: Metadata, entity: Entity, values: dict, existing: dict | None, r
         if limit.max is not None and Decimal(value) > limit.max:
             _add(errors, path, f"产品「{label}」的{title}不能大于 {_number(limit.max)}",
                  f"at most {_number(limit.max)} for the product '{label_en}'")
+
+
+def check_linked(meta: Metadata, entity: Entity, values: dict, existing: dict | None,
+                 load_link: Callable[[str, int], Mapping | None], errors: dict) -> None:
+    """Codes a linked record's product does not allow (ALLOWED_CODES), at the code's field: e.g. a
+    counter-guarantee's kind when the project's product does not list it. Checked when the code
+    or the link is new or changed; a product that lists no codes allows every code."""
+    coded = [f for f in entity.fields if f.codelist in ALLOWED_CODES.values() and not f.is_table]
+    if not coded:
+        return
+    old = existing or {}
+    for link in entity.fields:
+        target = meta.entities.get(link.entity) if link.type == "link" else None
+        if target is None or product_field(target) is None or values.get(link.name) is None:
+            continue
+        for f in coded:
+            code = values.get(f.name)
+            if code is None or f.name in errors or (existing is not None and old.get(f.name) == code
+                                                    and old.get(link.name) == values[link.name]):
+                continue
+            linked = load_link(target.name, values[link.name])
+            product = product_of(meta, target.name, linked) if linked else None
+            allowed = _allowed(product, f.codelist)
+            if allowed and code not in allowed:
+                item = meta.codelists[f.codelist].get(code)
+                what = (text_of(item.label), text_of(item.label, "en")) if item else (code, code)
+                names = "、".join(_code_label(meta, f.codelist, c) for c in allowed)
+                names_en = ", ".join(_code_label(meta, f.codelist, c, "en") for c in allowed)
+                _add(errors, f.name, f"产品「{text_of(product.label)}」不接受「{what[0]}」，可选：{names}",
+                     f"the product '{text_of(product.label, 'en')}' does not accept '{what[1]}' (allowed: {names_en})")
+
+
+def _allowed(product: Product | None, codelist: str) -> tuple[str, ...]:
+    if product is None:
+        return ()
+    return next((tuple(getattr(product, prop)) for prop, cl in ALLOWED_CODES.items() if cl == codelist), ())
+
+
+def _code_label(meta: Metadata, codelist: str, code: str, lang: str = "zh") -> str:
+    item = meta.codelists[codelist].get(code) if codelist in meta.codelists else None
+    return text_of(item.label, lang) if item else code
 
 
 def _add(errors: dict, path: str, zh: str, en: str) -> None:

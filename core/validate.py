@@ -109,7 +109,7 @@ def evaluate(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existi
         ok = ev.run(v.formula, env, v.field or "", v.message)
         if ok is not None and not ok:
             errors.setdefault(v.field or "", []).append(dict(v.message))
-    products.check(meta, entity, values, existing, roles, errors)
+    products.check(meta, entity, values, existing, roles, errors, load_link)
     return Prepared(values, cleared, errors, states)
 
 
