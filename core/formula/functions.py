@@ -16,7 +16,7 @@ import calendar
 import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 from .errors import FormulaError, kind
 from .values import (DECIMAL_CONTEXT as CTX, check_text_length, flatten, is_blank, number, to_text,
@@ -200,6 +200,26 @@ def MIN(*args):
 @builtin("MAX", 0, None)
 def MAX(*args):
     return _extreme("MAX", args, max)
+
+
+@builtin("LATEST", 3, 4)
+def LATEST(rows, order_by, column, n=1):
+    """``column`` of the child row with the ``n``-th greatest ``order_by`` (1: the latest, 2: the one
+    before): ``LATEST(financial_statements, "period", "debt_ratio", 2)``. Rows whose ``order_by`` is
+    blank are skipped; among equal ``order_by`` values the later row counts as later."""
+    if rows is None:
+        return None
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        _fail("LATEST", "the first argument must be child rows (a table field)", "第一个参数必须是子表行（表格字段）")
+    n = whole_number(n, "LATEST", "n")
+    if n < 1:
+        _fail("LATEST", "n must be 1 or more", "n 必须大于等于 1")
+    kept = [r for r in rows if r.get(str(order_by)) is not None]
+    try:
+        kept.sort(key=lambda r: r[str(order_by)])       # stable: of equal keys the later row stays later
+    except TypeError:
+        _fail("LATEST", f"the values of '{order_by}' cannot be compared", f"「{order_by}」的值无法比较")
+    return kept[-n].get(str(column)) if len(kept) >= n else None
 
 
 # --- dates -----------------------------------------------------------------------------------
