@@ -61,6 +61,46 @@ deposit_ratio         percent     deposit the guarantee company places, percent 
 account_number        text        19-digit settlement account number
 ====================  ==========  ===========================================================
 
+``financial_statements(rng, today, *, revenue, health=None, region=None)`` — the rows of an
+enterprise's ``financial_statements`` table (seed/standard/entities/enterprise_customer.yaml): three
+annual statements (``period_type`` ``year``, 31 December of the three years before the latest
+period's year, audited 70 % of the time) and the latest period (the last month end before
+``today``, never a 31 December: ``month``, ``quarter`` or ``half_year``, the income figures year to
+date), oldest first. ``revenue`` is the last full year's revenue (e.g. ``annual_revenue``).
+
+====================  ==========  ===========================================================
+key                   type        value
+====================  ==========  ===========================================================
+period                date        the period end
+period_type           choice      ``year`` | ``half_year`` | ``quarter`` | ``month``
+audited               boolean     annual statements 70 %, interim never
+auditor               text        a (made-up) local accounting firm, when audited
+total_assets          money       revenue / asset turnover (0.5-2.0)
+current_assets        money       ≤ total_assets
+inventory             money       inventory + accounts_receivable ≤ current_assets
+accounts_receivable   money
+total_liabilities     money       total_assets × debt ratio
+current_liabilities   money       ≤ total_liabilities
+net_assets            money       exactly total_assets - total_liabilities
+revenue               money       a growth path ending at ``revenue`` in the last full year
+net_profit            money       revenue × margin (negative for distressed companies)
+interest_expense      money       interest on 40-70 % of the liabilities at 4-7 %
+operating_cash_flow   money       net profit × 0.4-1.5 plus depreciation (may be negative)
+====================  ==========  ===========================================================
+
+``health`` (drawn when not given; :data:`HEALTH` and its weights) shapes the figures:
+
+===========  ======  ===============  ================  ==================  ==========================
+health       share   debt ratio       net margin        current ratio       revenue growth a year
+===========  ======  ===============  ================  ==================  ==========================
+sound        70 %    30-60 %          3-12 %            1.2-2.2             +8 % ± 8
+weak         20 %    60-75 %, rising  0-3 %             0.9-1.4             0 % ± 8
+distressed   10 %    75-95 %, rising  -15 % to -2 %     0.5-1.0             -12 % ± 8
+===========  ======  ===============  ================  ==================  ==========================
+
+so a scorecard's debt-ratio and loss vetoes and the warnings about deteriorating ratios have
+companies to find.
+
 Code lists these codes come from: :data:`REGIONS`, :data:`INDUSTRIES`, :data:`EDUCATION`,
 :data:`MARITAL_STATUS`, :data:`COMPANY_TYPES`, :data:`BANKS`.
 """
@@ -74,7 +114,8 @@ from core.checksums import make_id_number, make_uscc, org_code_check_char
 
 __all__ = [
     "REGIONS", "INDUSTRIES", "EDUCATION", "MARITAL_STATUS", "COMPANY_TYPES", "BANKS",
-    "SURNAMES", "person", "enterprise", "bank", "chinese_name", "mobile_number",
+    "SURNAMES", "HEALTH", "person", "enterprise", "bank", "financial_statements", "chinese_name",
+    "mobile_number",
 ]
 
 # GB/T 2260 district code -> (province, city, district, short city name, area code)
@@ -183,6 +224,9 @@ _MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138
                     "150", "151", "152", "153", "155", "156", "157", "158", "159",
                     "166", "173", "175", "176", "177", "178", "180", "181", "182", "183",
                     "184", "185", "186", "187", "188", "189", "191", "193", "198", "199")
+
+# financial health of a company -> weight (see financial_statements)
+HEALTH: dict[str, int] = {"sound": 70, "weak": 20, "distressed": 10}
 
 _BANK_CODES = tuple(BANKS)
 _BANK_WEIGHTS = (16, 14, 12, 14, 8, 8, 8, 7, 6, 7)
@@ -328,3 +372,82 @@ def bank(rng: random.Random, *, region: str | None = None, code: str | None = No
         "deposit_ratio": Decimal(rng.choice((0, 5, 10, 10, 15, 20))).quantize(Decimal("0.01")),
         "account_number": str(rng.randint(1, 9)) + f"{rng.randrange(10 ** 18):018d}",
     }
+
+
+# health -> (latest debt ratio range %, rise a year back, net margin range %, current ratio range,
+#            mean revenue growth %)
+_PROFILES = {
+    "sound": ((30, 60), 0, (3, 12), (1.2, 2.2), 8),
+    "weak": ((60, 75), 2, (0, 3), (0.9, 1.4), 0),
+    "distressed": ((75, 95), 4, (-15, -2), (0.5, 1.0), -12),
+}
+_PERIOD_TYPES = {3: "quarter", 6: "half_year", 9: "quarter"}
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def _latest_period(today: date) -> date:
+    """The last month end before today that is not a 31 December (annual reports come later)."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1) - timedelta(days=1) if end.month == 12 else end
+
+
+def financial_statements(rng: random.Random, today: date, *, revenue: Decimal, health: str | None = None,
+                         region: str | None = None) -> list[dict]:
+    """Three annual statements and the latest period, oldest first; see the module docstring."""
+    health = health or rng.choices(tuple(HEALTH), tuple(HEALTH.values()))[0]
+    if health not in _PROFILES:
+        raise ValueError(f"unknown health {health!r}; choose one of {', '.join(HEALTH)}")
+    if revenue <= 0:
+        raise ValueError("revenue must be positive")
+    (dr_lo, dr_hi), rise, (m_lo, m_hi), (cr_lo, cr_hi), growth = _PROFILES[health]
+    latest = _latest_period(today)
+    region = region or rng.choice(_REGION_CODES)
+    auditor = f"{REGIONS[region][3]}{rng.choice(_BRAND_WORDS)}会计师事务所有限公司"
+    turnover = rng.uniform(0.5, 2.0)
+    debt_ratio = rng.uniform(dr_lo, dr_hi)
+
+    # revenue path, from the last full year backwards
+    revenues, r = [], Decimal(revenue)
+    for _ in range(3):
+        revenues.append(r)
+        r = r / Decimal(str(1 + max(-0.5, rng.gauss(growth, 8) / 100)))
+    revenues.reverse()
+    interim_growth = Decimal(str(1 + max(-0.5, rng.gauss(growth, 8) / 100)))
+    months = latest.month
+    periods = [(date(latest.year - 3 + i, 12, 31), "year", rev, 12) for i, rev in enumerate(revenues)]
+    periods.append((latest, _PERIOD_TYPES.get(months, "month"),
+                    revenues[-1] * interim_growth * months / 12, months))
+
+    rows = []
+    for back, (period, kind, rev, months) in zip((3, 2, 1, 0), periods):
+        annual_rev = rev * 12 / months
+        total_assets = _money(annual_rev / Decimal(str(turnover * rng.uniform(0.93, 1.07))))
+        ratio = min(97.0, max(5.0, debt_ratio + rise * (1 - back) + rng.uniform(-2, 2))) / 100
+        liabilities = _money(total_assets * Decimal(str(ratio)))
+        current_liabilities = _money(liabilities * Decimal(str(rng.uniform(0.5, 0.9))))
+        current_assets = min(_money(current_liabilities * Decimal(str(rng.uniform(cr_lo, cr_hi)))),
+                             _money(total_assets * Decimal("0.9")))
+        inventory = _money(current_assets * Decimal(str(rng.uniform(0.1, 0.4))))
+        receivable = _money(current_assets * Decimal(str(rng.uniform(0.15, 0.45))))
+        margin = rng.uniform(m_lo, m_hi) / 100
+        net_profit = _money(rev * Decimal(str(margin)))
+        interest = _money(liabilities * Decimal(str(rng.uniform(0.4, 0.7) * rng.uniform(0.04, 0.07)))
+                          * months / 12)
+        depreciation = total_assets * Decimal(str(rng.uniform(0.01, 0.04))) * months / 12
+        cash_flow = _money(net_profit * Decimal(str(rng.uniform(0.4, 1.5))) + depreciation)
+        audited = kind == "year" and rng.random() < 0.7
+        row = {
+            "period": period, "period_type": kind, "audited": audited,
+            "total_assets": total_assets, "current_assets": current_assets, "inventory": inventory,
+            "accounts_receivable": receivable, "total_liabilities": liabilities,
+            "current_liabilities": current_liabilities, "net_assets": total_assets - liabilities,
+            "revenue": _money(rev), "net_profit": net_profit, "interest_expense": interest,
+            "operating_cash_flow": cash_flow,
+        }
+        if audited:
+            row["auditor"] = auditor
+        rows.append(row)
+    return rows

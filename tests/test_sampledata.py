@@ -1,6 +1,6 @@
 import random
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -140,3 +140,74 @@ def test_generated_values_are_varied():
     firms = [sampledata.enterprise(rng, TODAY) for _ in range(300)]
     assert len({f["uscc"] for f in firms}) == 300
     assert len({f["industry"] for f in firms}) > 10
+
+
+# -- financial statements -------------------------------------------------------------------------
+
+from collections import Counter  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+STATEMENT_TYPES = {
+    "period": "date", "period_type": "choice", "audited": "boolean", "auditor": "text",
+    "total_assets": "money", "current_assets": "money", "inventory": "money", "accounts_receivable": "money",
+    "total_liabilities": "money", "current_liabilities": "money", "net_assets": "money", "revenue": "money",
+    "net_profit": "money", "interest_expense": "money", "operating_cash_flow": "money",
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2 ** 32), today=st.dates(date(2015, 1, 1), date(2035, 12, 31)),
+       revenue=st.decimals(Decimal("100000"), Decimal("2000000000"), places=2),
+       health=st.sampled_from([None, *sampledata.HEALTH]))
+def test_statements_are_consistent(seed, today, revenue, health):
+    rows = sampledata.financial_statements(random.Random(seed), today, revenue=revenue, health=health)
+    assert [r["period_type"] for r in rows[:3]] == ["year"] * 3 and rows[3]["period_type"] != "year"
+    latest = rows[3]["period"]
+    assert latest < today and (latest + timedelta(days=1)).day == 1 and (latest.month, latest.day) != (12, 31)
+    assert [r["period"] for r in rows[:3]] == [date(latest.year - 3 + i, 12, 31) for i in range(3)]
+    assert rows[2]["revenue"] == revenue                      # the last full year is the company's revenue
+    for r in rows:
+        assert_parses_to_itself({k: v for k, v in r.items() if k != "auditor"},
+                                {k: t for k, t in STATEMENT_TYPES.items() if k != "auditor"})
+        assert ("auditor" in r) == r["audited"]
+        for key in STATEMENT_TYPES:
+            if STATEMENT_TYPES[key] == "money" and key in r:
+                assert r[key].as_tuple().exponent == -2, key
+        assert r["total_assets"] == r["total_liabilities"] + r["net_assets"]
+        assert 0 < r["current_assets"] <= r["total_assets"]
+        assert 0 <= r["inventory"] + r["accounts_receivable"] <= r["current_assets"]
+        assert 0 < r["current_liabilities"] <= r["total_liabilities"] < r["total_assets"]
+        assert r["net_assets"] > 0 and r["revenue"] > 0 and r["interest_expense"] >= 0
+        if health == "sound":
+            assert r["net_profit"] > 0 and r["total_liabilities"] / r["total_assets"] < Decimal("0.65")
+        if health == "distressed":                             # losses; debt rising to over 70 %
+            assert r["net_profit"] < 0
+    if health == "distressed":
+        ratios = [r["total_liabilities"] / r["total_assets"] for r in rows]
+        assert min(ratios[2:]) > Decimal("0.70") and ratios[0] < ratios[2] + Decimal("0.05")
+
+
+def test_statements_pass_the_enterprise_table_field_types(standard):
+    from metadata.loader import load_packs
+    table = load_packs([standard]).entity("enterprise_customer").field("financial_statements")
+    columns = {c.name: c.type for c in table.fields}
+    rows = sampledata.financial_statements(random.Random(3), TODAY, revenue=Decimal("5000000.00"))
+    for r in rows:
+        for key, value in r.items():
+            assert BUILTIN_TYPES[columns[key]].parse(value, None) == value, key
+
+
+def test_statements_deterministic_and_a_share_distressed():
+    def draw(seed):
+        rng = random.Random(seed)
+        return [sampledata.financial_statements(rng, TODAY, revenue=Decimal("8000000.00")) for _ in range(400)]
+    assert draw(5) == draw(5) and draw(5) != draw(6)
+    latest = [rows[2] for rows in draw(5)]
+    high_debt = sum(r["total_liabilities"] / r["total_assets"] > Decimal("0.7") for r in latest)
+    losses = sum(r["net_profit"] < 0 for r in latest)
+    assert 0.08 * 400 < high_debt < 0.3 * 400 and 0.05 * 400 < losses < 0.2 * 400
+    growth = Counter((r[2]["revenue"] > r[1]["revenue"]) for r in draw(5))
+    assert growth[True] > growth[False]                       # most companies grow
+    with pytest.raises(ValueError):
+        sampledata.financial_statements(random.Random(1), TODAY, revenue=Decimal(1), health="rich")
