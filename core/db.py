@@ -288,3 +288,42 @@ wf_actions = Table(
     Index("ix_wf_actions_instance", "instance_id", "id"),
     Index("ix_wf_actions_actor", "actor", "id"),
 )
+
+
+# -- warnings (core/warnings, docs/rules.md) --------------------------------------------------
+
+WARNING_LIVE = "state IN ('open', 'acknowledged')"    # at most one live warning per rule+record+key
+
+warnings = Table(
+    "warnings", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("rule", String(63), nullable=False),
+    Column("entity", String(63), nullable=False),
+    Column("record_id", Id, nullable=False),
+    Column("key", String(200), nullable=False, default=""),   # the rule's `key` value ("" for one per record)
+    Column("level", String(10), nullable=False),              # red | orange | yellow | blue
+    Column("message", Doc, nullable=False),                   # {zh: …, en: …} as filled when last seen
+    Column("error", String(2000)),                            # set: the rule failed on the record (for admins)
+    Column("state", String(12), nullable=False),              # open | acknowledged | handled | resolved
+    Column("raised_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),         # the condition last held
+    Column("escalated_at", DateTime),
+    Column("acknowledged_by", String(100)),
+    Column("acknowledged_at", DateTime),
+    Column("handled_by", String(100)),
+    Column("handled_at", DateTime),
+    Column("note", String(2000)),                             # the handler's note
+    Column("resolved_at", DateTime),                          # the condition no longer held
+    Index("uq_warnings_live", "rule", "entity", "record_id", "key", unique=True,
+          sqlite_where=text(WARNING_LIVE), postgresql_where=text(WARNING_LIVE)),
+    Index("ix_warnings_record", "entity", "record_id", "state"),
+    Index("ix_warnings_state", "state", "rule", "raised_at"),
+)
+
+warning_recipients = Table(
+    "warning_recipients", schema,                            # who sees a warning (我的预警)
+    Column("warning_id", Id, ForeignKey("warnings.id", ondelete="CASCADE"), primary_key=True),
+    Column("username", String(100), primary_key=True),
+    Column("escalated", Boolean, nullable=False, default=False),   # added by escalation
+    Index("ix_warning_recipients_user", "username", "warning_id"),
+)

@@ -19,6 +19,7 @@ from . import workflow  # noqa: F401,E402  (registers the workflow kind)
 from . import product  # noqa: F401,E402  (registers the product kind)
 from . import scorecard  # noqa: F401,E402  (registers the scorecard kind)
 from . import document  # noqa: F401,E402  (registers the document kind)
+from . import rule  # noqa: F401,E402  (registers the rule kind)
 from .doc import Doc, problem_at
 from .errors import MetadataError, Problem
 from .kinds import KINDS, Context, validator
