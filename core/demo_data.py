@@ -1,0 +1,443 @@
+"""Demo and benchmark data at any size: customers with financial statements, banks, and guarantee
+projects in every stage of their life, with the post-loan records each stage implies.
+
+    report = generate(store, projects=500, seed=1)              # through the one write path
+    report = generate(store, projects=100_000, bulk=True)       # batches of encoded documents
+
+What a project of each stage gets (:data:`SHARES` gives the distribution; entities that are not
+installed are skipped and named in ``report.skipped``):
+
+=================  ==========================================================================
+stage              records
+=================  ==========================================================================
+approval stages    申请 … 放款确认 and 已否决: driven by the demo users through the standard flows
+                   (``core.demo_flows``; write mode only, 17 projects)
+in_force           released 1 … term-1 months ago; confirmed ``repayment`` records (instalments
+                   or part prepayments), ``followup`` surveys (the first within 30 days, then
+                   quarterly), a 正常 ``classification``
+overdue            in force and past maturity: a ``classification`` whose days overdue give
+                   关注 (≤ 90), 次级 (≤ 270), 可疑 (≤ 360) or 损失 by the code list's thresholds,
+                   follow-ups with risk signals
+released           repaid in full by confirmed repayments, ``guarantee_release`` released
+compensated        ``compensation`` paid to the bank, a ``recovery`` in one of its stages
+                   (诉前 … 结案) with costs and partial recoveries
+written_off        compensated, recovery closed, ``write_off`` approved for what was not recovered
+=================  ==========================================================================
+
+Customers scale with the size (0.35 enterprise and 0.15 individual customers a project, at least
+8 and 4; an enterprise has three annual statements and the latest period from
+``core.sampledata.financial_statements``, a share of them weak or distressed), banks 1 per 100
+projects (4 … 60).
+
+Two modes:
+
+* **write** (default): every record through ``Store.create`` as the system actor (validation,
+  computed fields, numbering, history, rollups), attachments stored as files. Post-loan records are
+  written in their final state (a repayment ``confirmed``, a compensation ``paid``): their approval
+  flows are not run, and post-loan projects have no workflow instance.
+* **bulk** (``core.demo_bulk``): the same values, encoded exactly as the store encodes them and
+  inserted in batches; no history entries, no workflow instances, one shared file per attachment
+  field; numbering sequences are advanced so later saves continue the series.
+
+The same seed, size and day always give the same data.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from . import demo, demo_flows, sampledata
+from .formula.functions import EDATE
+from .store import SYSTEM, Store
+from .users import list_users
+
+__all__ = ["SHARES", "Report", "Refs", "plan", "sizes", "generate", "add_projects", "project_bundle",
+           "enterprise_values"]
+
+# share of the projects in each post-loan stage (the approval stages come from core.demo_flows)
+SHARES: dict[str, float] = {"in_force": 0.48, "overdue": 0.10, "released": 0.30, "compensated": 0.07,
+                            "written_off": 0.05}
+# the records each stage needs; a stage whose project status is not offered is skipped
+STAGE_ENTITIES: dict[str, tuple[str, ...]] = {
+    "in_force": ("repayment", "followup", "classification"),
+    "overdue": ("classification", "followup"),
+    "released": ("repayment", "guarantee_release"),
+    "compensated": ("compensation", "recovery"),
+    "written_off": ("compensation", "recovery", "write_off"),
+}
+STATUS = {"in_force": "in_force", "overdue": "in_force", "released": "released",
+          "compensated": "compensated", "written_off": "written_off"}
+# the order children are written in: later ones read rollups the earlier ones feed
+CHILD_ORDER = ("repayment", "followup", "classification", "compensation", "guarantee_release", "recovery",
+               "write_off")
+ATTACHMENT = b"%PDF-1.4\n% danbao demo attachment\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@dataclass
+class Report:
+    """What was generated: records by entity, projects by stage, and what was skipped and why."""
+    records: Counter = field(default_factory=Counter)
+    stages: Counter = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)
+
+    def skip(self, text: str) -> None:
+        if text not in self.skipped:
+            self.skipped.append(text)
+
+
+@dataclass
+class Refs:
+    """What projects link to: customers (id, name), bank ids and the demo users' ids."""
+    enterprises: list[tuple[int, str]]
+    individuals: list[tuple[int, str]]
+    banks: list[int]
+    users: dict[str, int]
+
+
+def sizes(projects: int) -> dict[str, int]:
+    """Customers and banks for a number of projects."""
+    return {"enterprise_customer": max(8, round(projects * 0.35)),
+            "individual_customer": max(4, round(projects * 0.15)),
+            "bank": min(60, max(4, projects // 100))}
+
+
+def plan(projects: int) -> dict[str, int]:
+    """Projects of each post-loan stage, summing to `projects` (largest remainders)."""
+    raw = {s: projects * share for s, share in SHARES.items()}
+    out = {s: int(v) for s, v in raw.items()}
+    for s in sorted(raw, key=lambda s: raw[s] - out[s], reverse=True)[:projects - sum(out.values())]:
+        out[s] += 1
+    return out
+
+
+def available_stages(meta, report: Report) -> list[str]:
+    """Post-loan stages the installed metadata can hold (the others are reported as skipped)."""
+    if "project" not in meta.entities:
+        report.skip("projects: entity 'project' is not installed")
+        return []
+    statuses = meta.codelists.get("project_status")
+    out = []
+    for stage in SHARES:
+        if statuses is None or statuses.get(STATUS[stage]) is None:
+            report.skip(f"{stage}: project status '{STATUS[stage]}' is not in code list project_status")
+            continue
+        out.append(stage)
+        for entity in STAGE_ENTITIES[stage]:
+            if entity not in meta.entities:
+                report.skip(f"{stage}: no '{entity}' records (entity '{entity}' is not installed)")
+    return out
+
+
+# -- values ------------------------------------------------------------------------------------------
+
+def enterprise_values(meta, rng: random.Random, today: date) -> dict:
+    """An enterprise customer (core.demo's) with its financial statements."""
+    d = demo.enterprise_values(meta, rng, today)
+    d["financial_statements"] = sampledata.financial_statements(rng, today, revenue=d["annual_revenue"],
+                                                                region=d["region"])
+    return d
+
+
+def _money(v) -> Decimal:
+    return Decimal(v).quantize(Decimal("0.01"))
+
+
+def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
+    """`total` in `parts` positive amounts to the cent."""
+    weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
+    out = [_money(total * Decimal(str(w / sum(weights)))) for w in weights[:-1]]
+    return out + [total - sum(out, Decimal(0))]
+
+
+def _days_between(rng, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def _overdue_ranges(meta) -> list[tuple[str, int, int]]:
+    """(class, more than, at most) days overdue from code list five_level_class's data."""
+    cl = meta.codelists.get("five_level_class")
+    items = [(i.code, int(i.data["overdue_above"])) for i in (cl.items if cl else ())
+             if i.active and "overdue_above" in i.data]
+    items.sort(key=lambda x: x[1])
+    return [(code, lo, items[k + 1][1] if k + 1 < len(items) else lo + 360) for k, (code, lo) in enumerate(items)]
+
+
+def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs, gm_limit: Decimal) -> dict:
+    """One post-loan project and its records: {"project": values, "children": [(entity, values)],
+    "created": the day it was approved}. Links to the project are left out (set when written);
+    only installed entities get records."""
+    person = bool(refs.individuals) and rng.random() < 0.25
+    customer_id, _name = rng.choice(refs.individuals if person else refs.enterprises)
+    amount = Decimal(rng.choice(demo_flows.AMOUNTS))
+    if rng.random() < 0.08:
+        amount = gm_limit + Decimal(rng.choice((1_000_000, 3_000_000)))
+    term = rng.choice((6, 12, 12, 12, 24, 36))
+    method = rng.choice(("monthly_interest", "quarterly_interest", "equal_installment"))
+    overdue = None
+    if stage == "in_force":          # matures after today
+        release = EDATE(today, -rng.randint(1, term - 1)) - timedelta(days=rng.randint(0, 25))
+        release = max(release, EDATE(today, -term) + timedelta(days=1))
+    elif stage == "overdue":
+        ranges = _overdue_ranges(meta)
+        weights = (60, 25, 10, 5)[:len(ranges)]
+        overdue = rng.choices(ranges, weights)[0] if ranges else ("special_mention", 0, 90)
+        days = rng.randint(overdue[1] + 1, overdue[2])
+        release = EDATE(today - timedelta(days=days), -term)
+    else:                            # matured (or defaulted) in the past
+        release = EDATE(today, -term) - timedelta(days=rng.randint(10, 4 * 365))
+    maturity = EDATE(release, term)
+    approved = release - timedelta(days=rng.randint(7, 30))
+    fee = (amount * Decimal("0.015") * term / 12).quantize(Decimal("0.01"))
+    users = refs.users
+    project = {
+        "status": STATUS[stage], "customer_type": "individual" if person else "enterprise",
+        ("individual" if person else "enterprise"): customer_id,
+        "business_type": "loan", "bank": rng.choice(refs.banks) if refs.banks else None,
+        "amount": amount, "term_months": term, "purpose": rng.choice(demo_flows.PURPOSES),
+        "repayment_method": method, "pm_a": users.get("pm_a"), "pm_b": users.get("pm_b"),
+        "department": "business_1", "renewal": rng.random() < 0.2, "overdue_history": False,
+        "due_diligence": "实地走访，经营正常，现金流可覆盖还款", "risk_opinion": "风险可控，同意提交审保会",
+        "committee_date": approved - timedelta(days=3),
+        "committee_resolution": f"审保会于{approved - timedelta(days=3)}表决通过",
+        "approved_on": approved, "fee_receipt": f"SF{approved:%Y%m%d}{rng.randrange(10 ** 4):04d}",
+        "fee_amount": fee, "fee_paid": True, "fee_paid_on": approved + timedelta(days=1),
+        "contract_date": approved + timedelta(days=2), "loan_no": f"JK{release:%Y%m%d}{rng.randrange(10 ** 4):04d}",
+        "release_date": release, "release_amount": amount, "maturity_date": maturity,
+    }
+    children: list[tuple[str, dict]] = []
+    has = meta.entities.__contains__
+    surveyors = [users[u] for u in ("pm_a", "pm_b") if u in users]
+    reviewer = users.get("risk") or (surveyors[0] if surveyors else None)
+
+    def followups(until: date, risky: bool) -> None:
+        if not has("followup") or not surveyors:
+            return
+        day, first = release + timedelta(days=rng.randint(10, 28)), True
+        while day <= until and day <= today:
+            bad = risky and day > until - timedelta(days=200)
+            children.append(("followup", {
+                "kind": "first" if first else "periodic", "planned_on": day, "visited_on": day,
+                "surveyor": surveyors[0], "second_surveyor": surveyors[1] if len(surveyors) > 1 else None,
+                "operating": rng.choice(("fluctuating", "deteriorating")) if bad else "normal",
+                "findings": "经营下滑，应收账款回笼慢，资金紧张" if bad else "经营正常，按期付息，无异常",
+                "risk_signals": rng.sample(["overdue", "revenue_decline", "other_debt_default", "lawsuit"], 2) if bad else None,
+                "measures": "加强监控，督促筹措还款资金" if bad else None}))
+            day, first = EDATE(day, 3), False
+
+    def repayments(total: Decimal, until: date, parts: int) -> None:
+        if not has("repayment") or total <= 0:
+            return
+        span = max(1, (until - release).days)
+        for k, principal in enumerate(_split(total, parts, rng)):
+            day = until if k == parts - 1 else release + timedelta(days=span * (k + 1) // parts)
+            children.append(("repayment", {
+                "status": "confirmed", "repaid_on": day, "principal": principal,
+                "interest": _money(principal * Decimal("0.05") * term / 12 / parts), "source": "bank_notice"}))
+
+    def classify(day: date, days_overdue: int, cls: str, level: str | None) -> None:
+        if has("classification") and reviewer:
+            children.append(("classification", {
+                "classified_on": day, "days_overdue": days_overdue, "chosen_class": cls,
+                "default_level": level, "basis": f"逾期{days_overdue}天" if days_overdue else "按期还款，经营正常",
+                "reviewer": reviewer}))
+
+    if stage == "in_force":
+        elapsed = (today - release).days // 30
+        if method == "equal_installment" and elapsed:
+            repayments(_money(amount * min(elapsed, term - 1) / term), today - timedelta(days=5), min(elapsed, 3))
+        elif rng.random() < 0.2:
+            repayments(_money(amount * Decimal(rng.choice(("0.1", "0.2", "0.3")))), today - timedelta(days=10), 1)
+        followups(today, risky=False)
+        if rng.random() < 0.5:
+            classify(today - timedelta(days=rng.randint(0, 60)), 0, "normal", None)
+    elif stage == "overdue":
+        days = (today - maturity).days
+        cls = overdue[0]
+        paid = _money(amount * Decimal(rng.choice(("0", "0.1", "0.3", "0.5"))))
+        repayments(paid, maturity - timedelta(days=30), 1)
+        followups(today, risky=True)
+        level = {"special_mention": "level_1", "substandard": "level_2"}.get(cls, "level_3")
+        classify(today, days, cls, level)
+    elif stage == "released":
+        repayments(amount, maturity, rng.randint(1, 4))
+        closed = min(today, maturity + timedelta(days=rng.randint(0, 10)))
+        project["closed_on"] = closed
+        if has("guarantee_release"):
+            children.append(("guarantee_release", {
+                "status": "released", "reason": "repaid", "released_on": closed,
+                "bank_proof": "file"}))
+    else:                            # compensated, written off: the borrower defaulted
+        default_on = EDATE(release, rng.randint(1, term))
+        repaid = _money(amount * Decimal(rng.choice(("0", "0", "0.1", "0.2"))))
+        repayments(repaid, default_on - timedelta(days=20), 1)
+        principal = amount - repaid
+        paid_on = default_on + timedelta(days=rng.randint(30, 90))
+        if has("compensation"):
+            children.append(("compensation", {
+                "status": "paid", "bank": project["bank"], "default_on": default_on,
+                "reason": "借款人经营困难，贷款到期未能偿还，银行要求履行保证责任",
+                "principal": principal, "interest": _money(principal * Decimal("0.012")),
+                "penalty": Decimal("0.00"), "paid_on": paid_on,
+                "voucher_no": f"DC{paid_on:%Y%m%d}{rng.randrange(10 ** 4):04d}"}))
+        total = principal + _money(principal * Decimal("0.012"))
+        stages = [s.code for s in meta.codelists["recovery_stage"].items] if "recovery_stage" in meta.codelists else []
+        if has("recovery") and stages and reviewer:
+            final = stage == "written_off"
+            reached = len(stages) if final else rng.randint(1, len(stages))
+            day, rows = paid_on + timedelta(days=rng.randint(5, 20)), []
+            for s in stages[:reached]:
+                rows.append({"stage": s, "entered_on": min(day, today)})
+                day += timedelta(days=rng.randint(40, 150))
+            share = Decimal(rng.choice(("0.1", "0.2", "0.3", "0.5"))) if final else Decimal(rng.choice(("0", "0.05", "0.15", "0.3")))
+            got = _money(total * share)
+            costs = [{"kind": k, "paid_on": rows[min(i, len(rows) - 1)]["entered_on"],
+                      "amount": _money(total * Decimal(rng.choice(("0.005", "0.01", "0.02"))))}
+                     for i, k in enumerate(("court_fee", "lawyer_fee")[:max(1, min(2, reached - 1))])]
+            recovery = {"handler": users.get("legal") or reviewer, "stage": stages[reached - 1], "stages": rows,
+                        "costs": costs,
+                        "recoveries": [{"received_on": rows[-1]["entered_on"], "amount": got,
+                                        "source": rng.choice(("debtor", "collateral", "enforcement"))}] if got else [],
+                        "court": "人民法院" if reached > 1 else None}
+            if reached > 1:
+                recovery["case_no"] = f"({rows[1]['entered_on'].year})民初{rng.randint(100, 9999)}号"
+            children.append(("recovery", recovery))
+            total_left = total - got
+        else:
+            total_left = total
+        if stage == "written_off" and has("write_off"):
+            children.append(("write_off", {
+                "status": "approved", "amount": total_left, "basis": "enforcement_terminated",
+                "basis_description": "经法院强制执行，债务人无可供执行财产，法院裁定终结本次执行程序",
+                "documents": "file", "approved_on": min(today, day + timedelta(days=30))}))
+    children.sort(key=lambda c: CHILD_ORDER.index(c[0]))
+    return {"project": {k: v for k, v in project.items() if v is not None},
+            "children": [(e, {k: v for k, v in vals.items() if v is not None}) for e, vals in children],
+            "created": approved}
+
+
+# -- the write path ---------------------------------------------------------------------------------
+
+def _keep(entity, values: dict) -> dict:
+    return {k: v for k, v in values.items() if entity.has(k) and v is not None}
+
+
+def _attachment(store: Store, conn, entity, name: str, field_name: str) -> list[dict]:
+    from .files import save_upload
+    f = entity.field(field_name)
+    ref = save_upload(conn, entity=name, field=field_name, name=f"{field_name}.pdf",
+                      content_type="application/pdf", data=ATTACHMENT, uploaded_by="system", clock=store.clock,
+                      accept=f.accept or ())
+    return [ref]
+
+
+def _fill_files(store: Store, conn, name: str, values: dict) -> dict:
+    """Replace the placeholder "file" of attachment fields by a stored file."""
+    entity = store.meta.entity(name)
+    return {k: (_attachment(store, conn, entity, name, k) if v == "file" and entity.field(k).type == "attachment" else v)
+            for k, v in values.items()}
+
+
+def refs_of(store: Store) -> Refs:
+    """Customers, banks and demo users already in the database (for projects to link to)."""
+    from .query import Query, find
+
+    def ids(entity: str, limit: int = 100_000) -> list[tuple[int, str]]:
+        if entity not in store.meta.entities:
+            return []
+        return [(r.id, r.values.get("name")) for r in find(store.engine, store.meta, Query(entity, limit=limit))]
+    return Refs(ids("enterprise_customer"), ids("individual_customer"), [i for i, _ in ids("bank", 1000)],
+                {u.username: u.id for u in list_users(store.engine) if u.active})
+
+
+def gm_limit(store: Store) -> Decimal:
+    try:
+        return Decimal(str(store.functions["LOOKUP"]("approval_threshold", "gm", "amount") or 5_000_000))
+    except Exception:  # noqa: BLE001 - no such code list: the standard default
+        return Decimal(5_000_000)
+
+
+def add_projects(store: Store, rng: random.Random, today: date, projects: int,
+                 report: Report | None = None) -> Report:
+    """Post-loan projects (in force, overdue, released, compensated, written off) for the customers,
+    banks and demo users in the database, through Store.create as the system actor."""
+    from .files import attach
+    report = report or Report()
+    stages = available_stages(store.meta, report)
+    refs = refs_of(store)
+    if not stages or not refs.enterprises:
+        if stages:
+            report.skip("post-loan projects: no enterprise customers to link to")
+        return report
+    limit = gm_limit(store)
+    counts = plan(projects)
+    for stage in SHARES:
+        if stage not in stages:
+            continue
+        for _ in range(counts[stage]):
+            bundle = project_bundle(store.meta, rng, today, stage, refs, limit)
+            with store.transaction() as conn:
+                rec = store.create("project", _keep(store.meta.entity("project"), bundle["project"]), conn=conn)
+                report.records["project"] += 1
+                for name, values in bundle["children"]:
+                    entity = store.meta.entity(name)
+                    values = _fill_files(store, conn, name, {**values, "project": rec.id})
+                    child = store.create(name, _keep(entity, values), conn=conn)
+                    attach(conn, name, child.id, child.values)
+                    report.records[name] += 1
+            report.stages[STATUS[stage] if stage != "overdue" else "overdue"] += 1
+    return report
+
+
+def _customers(store: Store, rng: random.Random, today: date, n: dict, report: Report) -> None:
+    meta = store.meta
+    makers = {"enterprise_customer": lambda: enterprise_values(meta, rng, today),
+              "individual_customer": lambda: demo.individual_values(meta, rng, today)}
+    with store.transaction() as conn:
+        for name, make in makers.items():
+            if name not in meta.entities:
+                report.skip(f"customers: entity '{name}' is not installed")
+                continue
+            entity = meta.entity(name)
+            for _ in range(n[name]):
+                store.create(name, _keep(entity, make()), actor=SYSTEM, conn=conn)
+                report.records[name] += 1
+        if "bank" in meta.entities:
+            entity, used = meta.entity("bank"), set()
+            for _ in range(n["bank"]):
+                store.create("bank", _keep(entity, demo.bank_values(meta, rng, today, used)), conn=conn)
+                report.records["bank"] += 1
+
+
+def generate(store: Store, projects: int, *, seed: int = 2026, today: date | None = None, bulk: bool = False,
+             batch: int = 2000, progress=None) -> Report:
+    """Customers, banks, demo users and `projects` projects in every stage (see the module
+    docstring). `bulk` inserts encoded documents in batches (core.demo_bulk)."""
+    if projects < 0:
+        raise ValueError("projects must not be negative")
+    today = today or store.clock.today()
+    rng = random.Random(seed)
+    demo.create_demo_users(store.engine)
+    if bulk:
+        from .demo_bulk import generate_bulk
+        return generate_bulk(store, projects, rng=rng, today=today, batch=batch, progress=progress)
+    report = Report()
+    _customers(store, rng, today, sizes(projects), report)
+    flows = 0
+    if demo_flows.can_load(store) and projects >= len(demo_flows.PLAN):
+        flows = demo_flows.load_projects(store, rng, today)
+        report.records["project"] += flows
+        for _, target, _ in demo_flows.PLAN:
+            report.stages[target] += 1
+    elif projects:
+        report.skip("approval stages: the standard flows are not installed or the size is below "
+                    f"{len(demo_flows.PLAN)}")
+    add_projects(store, rng, today, projects - flows, report)
+    return report
+
+
+def created_at(day: date, rng: random.Random) -> datetime:
+    """A working-hours time on `day` (records made in bulk are dated when they happened)."""
+    return datetime(day.year, day.month, day.day, rng.randint(9, 17), rng.randint(0, 59))
