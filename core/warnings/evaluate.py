@@ -1,0 +1,84 @@
+"""One rule on one record: does its condition hold, under which key, with what message and for
+whom — or the error that stopped it (the rule is then reported and skipped for that record)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from metadata.model import Metadata, text_of
+from metadata.rule import Rule
+
+from ..formula import compile_formula
+from ..workflow.resolve import Directory, resolve
+from .render import render
+
+ERROR_KEY = "!error"          # the key of the warning that reports a rule's failure on a record
+ADMIN_ROLE = "admin"          # who receives those reports
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    level: str
+    message: Mapping[str, str]
+    recipients: tuple[str, ...]
+    error: str | None = None
+
+
+@dataclass
+class Context:
+    """What every evaluation needs, built once per scan or hook call."""
+    meta: Metadata
+    functions: Mapping[str, Any]
+    today: Any
+    directory: Directory
+
+    def admins(self) -> tuple[str, ...]:
+        return tuple(sorted(p.username for p in self.directory.people if ADMIN_ROLE in p.roles))
+
+
+def evaluate(rule: Rule, env: Mapping[str, Any], ctx: Context) -> list[Outcome]:
+    """The warnings the rule gives for a record's values (`env`: its fields, `id`, `created_by`,
+    reached links loaded): [] when the condition does not hold, one Outcome per key when it does,
+    or one error Outcome (key ERROR_KEY) when a formula or a recipient fails."""
+    try:
+        if not compile_formula(rule.condition).evaluate(env, functions=ctx.functions, today=ctx.today):
+            return []
+        key = "" if not rule.key else _key(compile_formula(rule.key).evaluate(env, functions=ctx.functions,
+                                                                              today=ctx.today))
+        message = render(rule.message, env, functions=ctx.functions, today=ctx.today)
+        people = resolve(rule.recipients, ctx.directory, initiator=env.get("created_by") or "", values=env,
+                         codelists=ctx.meta.codelists, functions=ctx.functions, today=ctx.today)
+    except Exception as e:  # noqa: BLE001 - a broken rule is reported and skipped, never a crash
+        return [failure(rule, env.get("id"), e, ctx)]
+    return [Outcome(key, rule.level, message, tuple(people))]
+
+
+def recipients_of(resolvers, env: Mapping[str, Any], ctx: Context) -> list[str]:
+    """Escalation recipients (a failure gives the administrators)."""
+    try:
+        return resolve(resolvers, ctx.directory, initiator=env.get("created_by") or "", values=env,
+                       codelists=ctx.meta.codelists, functions=ctx.functions, today=ctx.today)
+    except Exception:  # noqa: BLE001
+        return list(ctx.admins())
+
+
+def failure(rule: Rule, record_id, error: Exception, ctx: Context) -> Outcome:
+    en, zh = _texts(error)
+    message = {"zh": f"预警规则「{text_of(rule.label)}」({rule.name}) 在记录 #{record_id} 上计算出错:{zh}",
+               "en": f"the warning rule '{text_of(rule.label, 'en')}' ({rule.name}) failed on record "
+                     f"#{record_id}: {en}"}
+    return Outcome(ERROR_KEY, "red", message, ctx.admins(), error=message["en"][:2000])
+
+
+def _texts(error: Exception) -> tuple[str, str]:
+    """(english, chinese) of a formula error (`e.zh`) or a Danbao error (`e.message`)."""
+    m = getattr(error, "message", None)
+    if isinstance(m, Mapping):
+        return str(m.get("en", "")), str(m.get("zh") or m.get("en", ""))
+    return str(error), getattr(error, "zh", None) or str(error)
+
+
+def _key(value) -> str:
+    from .render import show
+    return show(value, "en")[:200]

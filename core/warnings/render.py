@@ -1,0 +1,43 @@
+"""A rule's message filled from a record: each `{{ formula }}` replaced by the formula's value.
+
+Values are written for people: amounts with thousands separators (1,250,000.00), dates as
+2026-03-15, true/false as 是/否 (yes/no in English), lists joined with "、" (", "), blank as "".
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Mapping
+
+from metadata.rule import PLACEHOLDER
+
+from ..formula import compile_formula
+
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def show(value: Any, locale: str = "zh") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        yes, no = YES_NO.get(locale, YES_NO["en"])
+        return yes if value else no
+    if isinstance(value, (int, Decimal)):
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ("、" if locale == "zh" else ", ").join(show(v, locale) for v in value)
+    return str(value)
+
+
+def render(message: Mapping[str, str], env: Mapping[str, Any], *, functions, today) -> dict[str, str]:
+    """{locale: text}; raises FormulaError when a placeholder's formula fails (the rule's error)."""
+    out = {}
+    for locale, template in message.items():
+        def fill(m, locale=locale):
+            return show(compile_formula(m.group(1).strip()).evaluate(env, functions=functions, today=today), locale)
+        out[locale] = PLACEHOLDER.sub(fill, template)
+    return out
