@@ -467,6 +467,52 @@ def flow_list(ctx):
     click.echo(f"{sum(n for _, _, n in rows)} running instance(s).")
 
 
+# -- warnings (docs/rules.md) ------------------------------------------------------------------------
+
+@cli.group("warnings")
+def warnings_group():
+    """Warning rules: the scan (for cron) and the warnings raised."""
+
+
+@warnings_group.command("scan")
+@click.option("--rule", "rules", multiple=True, help="Only this rule (repeatable); default: every enabled daily rule.")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100000),
+              help="Records read and written per transaction.")
+@click.pass_context
+def warnings_scan(ctx, rules, batch):
+    """Evaluate the warning rules over their records once: raise, refresh, resolve, escalate.
+
+    Run it from cron (e.g. daily); running it again, or from several machines at once, never
+    duplicates a warning. A rule that fails on a record is reported (to administrators, and here)
+    and skipped; exits 1 when that happened.
+    """
+    from core.warnings import scan
+    current = _installed(ctx)
+    result = scan(_state(ctx).engine, current.meta, registry=registry(), rules=rules or None, batch=batch)
+    for line in result.failures:
+        click.echo(f"rule failed: {line}", err=True)
+    click.echo(result.summary() + ".")
+    if result.counts.errors:
+        raise click.exceptions.Exit(1)
+
+
+@warnings_group.command("list")
+@click.option("--user", "username", help="Only this user's warnings.")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["red", "orange", "yellow", "blue"]))
+@click.option("--state", "states", multiple=True, type=click.Choice(["open", "acknowledged", "handled", "resolved"]),
+              help="Default: open and acknowledged.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10000))
+@click.pass_context
+def warnings_list(ctx, username, levels, states, limit):
+    """Warnings, newest first."""
+    from core.warnings import listing
+    _installed(ctx)
+    rows = listing(_state(ctx).engine, username, levels=levels, states=states or ("open", "acknowledged"), limit=limit)
+    for x in rows:
+        click.echo(f"{x.id:>7} {x.level:<6} {x.state:<12} {x.rule:<22} {x.entity}#{x.record_id:<8} {x.message.get('zh', '')}")
+    click.echo(f"{len(rows)} warning(s).")
+
+
 # -- demo and server ------------------------------------------------------------------------------
 
 def _serve(url: str, host: str, port: int, debug: bool = False) -> None:
