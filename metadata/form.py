@@ -1,12 +1,40 @@
-"""The form kind: tabs, sections and columns over an entity's fields."""
+"""The form kind: tabs, sections and columns over an entity's fields, and sections that list the
+records of another entity linking to the form's record (`related`)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from .doc import Doc
 from .errors import Problem
 from .kinds import Context, Kind, register_kind
 from .labels import label, overlay_value
-from .model import Form, Section, Tab
+from .model import Entity, Form, Label, Section, Tab
 from .yamlsource import line_of
+
+RELATED_LIMIT = 10                                                  # rows shown when `limit` is not given
+UNSORTED_TYPES = {"link", "user", "multichoice", "table", "attachment"}   # as the lists: no sort on these
+
+
+@dataclass(frozen=True)
+class Related:
+    """The records of `entity` whose `link` (a link field, or `table.column` in a child table) names
+    the form's record: shown on the record view as a table with a count and a 新建 button."""
+    entity: str
+    link: str
+    columns: tuple[str, ...]          # empty: the related entity's list columns
+    order_by: str = "-id"             # a field, `-` in front for descending
+    limit: int = RELATED_LIMIT
+    label: Label | None = None        # None: the related entity's label
+    new: bool = True                  # offer 新建 (to users who may create the entity)
+
+    @property
+    def link_field(self) -> str:
+        return self.link.split(".")[0]
+
+
+@dataclass(frozen=True)
+class RelatedSection(Section):
+    related: Related | None = None
 
 
 def _tabs(data: dict) -> list[dict]:
@@ -59,6 +87,9 @@ def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Contex
         if section is None:
             bad(("add_fields", i, "section"), f"no section '{spec['section']}'")
             continue
+        if "related" in section:
+            bad(("add_fields", i, "section"), f"section '{spec['section']}' lists related records, not fields")
+            continue
         position = len(section["fields"])
         if spec.get("after"):
             if spec["after"] not in section["fields"]:
@@ -70,7 +101,7 @@ def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Contex
             doc.locs[("fields", name)] = (file, line_of(lines, ("add_fields", i)))
             ctx.touch(doc, ("fields", name), pack, file, line_of(lines, ("add_fields", i)))
     for i, name in enumerate(data.get("remove_fields", [])):
-        hit = [s for _, s in _sections(doc.data) if name in s["fields"]]
+        hit = [s for _, s in _sections(doc.data) if name in s.get("fields", ())]
         if not hit:
             bad(("remove_fields", i), f"no field '{name}' on this form")
         for s in hit:
@@ -87,8 +118,13 @@ def compile_form(doc: Doc, ctx: Context) -> Form | None:
     for tab in _tabs(doc.data):
         sections = []
         for s in tab["sections"]:
+            where = _section_path(doc, tab["name"], s["name"])
+            if "related" in s:
+                rel = _related(doc, ctx, entity, s["related"], where + ("related",))
+                sections.append(RelatedSection(s["name"], label(s.get("label"), ""), 1, (), rel))
+                continue
             for name in s["fields"]:
-                path = ("tabs", tab["name"], "sections", s["name"], "fields")
+                path = where + ("fields",)
                 if name in entity.removed_fields:
                     continue  # a field removed by an overlay leaves the layout with it
                 if not entity.has(name):
@@ -108,6 +144,67 @@ def compile_form(doc: Doc, ctx: Context) -> Form | None:
         tabs[-1] = Tab(tabs[-1].name, tabs[-1].label, tabs[-1].sections + (other,))
     return Form(name=doc.name, entity=entity.name, label=label(doc.data.get("label"), entity.label.get("zh")),
                 tabs=tuple(tabs), pack=doc.pack)
+
+
+def _section_path(doc: Doc, tab: str, section: str) -> tuple:
+    """Where a section's problems are reported: `tabs.T.sections.S`, or `sections.S` in a form
+    written without tabs (the merge gives every form tabs; the file's lines do not)."""
+    if ("tabs", tab, "sections", section) not in doc.locs and ("sections", section) in doc.locs:
+        return ("sections", section)
+    return ("tabs", tab, "sections", section)
+
+
+def _related(doc: Doc, ctx: Context, owner: Entity, data: dict, path: tuple) -> Related | None:
+    """Check a `related` list against the model: the entity exists, `link` is a link of it to the
+    form's entity, the columns and the sort field exist (each problem at its key)."""
+    target = ctx.compiled.get("entities", {}).get(data["entity"])
+    if target is None:
+        ctx.report(doc, path + ("entity",), f"no entity '{data['entity']}'")
+        return None
+    ok = True
+    link = _link_field(target, data["link"])
+    if link is None:
+        ctx.report(doc, path + ("link",), f"entity '{target.name}' has no link field '{data['link']}'")
+        ok = False
+    elif link.entity != owner.name:
+        ctx.report(doc, path + ("link",), f"'{target.name}.{data['link']}' links to '{link.entity}', "
+                                          f"not to '{owner.name}'")
+        ok = False
+    for i, name in enumerate(data.get("columns", ())):
+        if name in target.removed_fields:
+            continue
+        if not target.has(name):
+            ctx.report(doc, path + ("columns", i), f"entity '{target.name}' has no field '{name}'")
+            ok = False
+        elif target.field(name).is_table:
+            ctx.report(doc, path + ("columns", i), f"'{name}' is a child table: it cannot be a column")
+            ok = False
+    order_by = data.get("order_by", "-id")
+    key = order_by.lstrip("-")
+    if key not in ("id", "created_at", "updated_at"):
+        if not target.has(key):
+            ctx.report(doc, path + ("order_by",), f"entity '{target.name}' has no field '{key}'")
+            ok = False
+        elif target.field(key).value_type in UNSORTED_TYPES or target.field(key).storage == "json":
+            ctx.report(doc, path + ("order_by",), f"cannot sort by '{key}' ({target.field(key).type})")
+            ok = False
+    if not ok:
+        return None
+    return Related(target.name, data["link"], tuple(n for n in data.get("columns", ()) if target.has(n)),
+                   order_by, data.get("limit", RELATED_LIMIT), label(data["label"]) if data.get("label") else None,
+                   data.get("new", True))
+
+
+def _link_field(entity: Entity, path: str):
+    head, _, column = path.partition(".")
+    if not entity.has(head):
+        return None
+    f = entity.field(head)
+    if column:
+        if not f.is_table:
+            return None
+        f = next((c for c in f.fields if c.name == column), None)
+    return f if f is not None and f.type == "link" else None
 
 
 register_kind(Kind(folder="forms", schema="form.json", overlay_schema="form_overlay.json",

@@ -99,13 +99,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["danbao"] = Danbao(engine, app.config.get("CLOCK") or Clock(), registry)
     HTMX(app)
 
-    from . import (auth, context, files, i18n, lists, records, views, workflow, workflow_committee, workflow_files,
-                   workflow_lists, workflow_proxies)
+    from . import (auth, context, files, i18n, lists, record_documents, records, related, scoring_view, views,
+                   workflow, workflow_committee, workflow_files, workflow_lists, workflow_proxies)
     from .workflow_view import enabled
     i18n.init_app(app)
     auth.init_app(app)
     for module in (auth, views, lists, records, files, workflow, workflow_files, workflow_lists, workflow_committee,
-                   workflow_proxies):
+                   workflow_proxies, related, record_documents, scoring_view):
         app.register_blueprint(module.bp)
     # the navigation's workflow counts (once per page) and whether a record page has a workflow panel
     app.jinja_env.globals.update(nav_entities=context.nav_entities, flow_counts=workflow_lists.nav_counts,

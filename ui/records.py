@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
+from core.edit_state import preview_stored
 from core.errors import ConflictError, ValidationError
 from core.files import attach
 from core.query import Query, find
@@ -27,6 +28,7 @@ from . import context, formdata
 from .display import Display
 from .i18n import current_locale, text_of
 from .metacache import cached
+from .related import prefill, visible
 from .widgets import FormView, pid
 
 bp = Blueprint("records", __name__)
@@ -34,13 +36,15 @@ PICK_LIMIT = 20
 
 
 # -- layout ----------------------------------------------------------------------------------
-def _layout(meta: Metadata, entity: Entity, shown) -> list[dict]:
+def _layout(meta: Metadata, entity: Entity, shown, related=None) -> list[dict]:
     """Tabs of sections of fields, as the entity's form lays them out; fields no section names go in
-    a trailing "Other" section. `shown(field)` decides which fields are drawn (never `hidden` ones)."""
+    a trailing "Other" section. `shown(field)` decides which fields are drawn (never `hidden` ones);
+    `related(r)` which sections of related records (ui/related.py) are kept (None: none, as on forms)."""
     tabs = []
     form_tabs, unplaced = _form_layout(meta, entity)
     for name, label, sections in form_tabs:
-        kept = [{**sec, "fields": fields} for sec in sections if (fields := [f for f in sec["fields"] if shown(f)])]
+        kept = [{**sec, "fields": fields} for sec in sections
+                if (fields := [f for f in sec["fields"] if shown(f)]) or (related and related(sec["related"]))]
         if kept:
             tabs.append({"name": name, "label": label, "sections": kept})
     rest = [f for f in unplaced if shown(f)]
@@ -61,7 +65,8 @@ def _form_layout(meta: Metadata, entity: Entity) -> tuple[list[tuple], list[Fiel
         tabs = []
         for tab in (form.tabs if form else ()):
             sections = [{"name": sec.name, "label": text_of(sec.label) if sec.label else "", "columns": sec.columns,
-                         "fields": [entity.field(n) for n in sec.fields if _drawn(entity, n)]}
+                         "fields": [entity.field(n) for n in sec.fields if _drawn(entity, n)],
+                         "related": getattr(sec, "related", None)}
                         for sec in tab.sections]
             tabs.append((tab.name or "main", text_of(tab.label) if tab.label else "", sections))
         placed = {n for tab in (form.tabs if form else ()) for sec in tab.sections for n in sec.fields}
@@ -168,7 +173,7 @@ def record_view(entity_name: str, record_id: int):
         return not (f.visible_if and (v is None or v == "" or v == []))
 
     _preload(display, entity, record.values)
-    return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, shown),
+    return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, shown, visible),
                            display=display, title=display.title(entity, record.values, record.id),
                            view_section=lambda section: _view_section(display, section, record.values),
                            can_update=_can("update", entity), can_delete=_can("delete", entity), tab="record")
@@ -279,7 +284,10 @@ def _users_loader():
 def _form_view(entity: Entity, data: dict, *, record=None, record_id=None, version=None, show_all=False,
                typing=None, extra_errors=None) -> FormView:
     store = context.store()
-    p = store.preview(entity.name, data, record_id=record_id, actor=_actor())
+    if data or record is None or record.id != record_id:
+        p = store.preview(entity.name, data, record_id=record_id, actor=_actor())
+    else:   # the stored record unchanged (the edit form's GET): only what may have changed since its save
+        p = preview_stored(store, entity.name, record, actor=_actor())
     display = _display()
     _preload(display, entity, p.values)
     return FormView(context.meta(), entity, p, data, display=display, users=_users_loader(), record=record,
@@ -327,8 +335,8 @@ def _apply(entity: Entity, data: dict, action: str | None):
 @login_required
 def record_new(entity_name: str):
     entity = context.entity_or_404(entity_name)
-    if request.method == "GET":
-        return _render_form(entity, _form_view(entity, {}))
+    if request.method == "GET":   # links may come filled in from the URL (a related section's 新建)
+        return _render_form(entity, _form_view(entity, prefill(entity, request.args)))
     data, action = _parse()
     if action:
         data, focus = _apply(entity, data, action)

@@ -24,6 +24,7 @@ from metadata.workflow import Step, Workflow
 
 from . import context, flowchart
 from .display import Display
+from .flow_start import startable
 from .i18n import text_of
 from .widgets import FormView
 from .workflow_labels import (
@@ -176,7 +177,7 @@ def panel(entity: Entity, record: Record, *, notice: str | None = None, message:
            "disp": disp, "task_id": task_id, "forms": [], "proxies": [], "holders": [], "timeline": [],
            "startable": [], "diagram": None, "users": [], "fields": {}, "attachments": {}, "can_withdraw": False}
     if (inst is None or not inst.running) and store.allowed(current_user.actor, "update", entity):
-        ctx["startable"] = [(w.name, text_of(w.label)) for w in wf.workflows_for(entity.name)]
+        ctx["startable"] = [(w.name, text_of(w.label)) for w in startable(wf, entity, record)]
     if inst is None:
         return ctx
     wf_def = wf.definition(inst)
