@@ -5,7 +5,8 @@ Money has two decimals and thousands separators (1,234,567.80; `{{ amount|rmb_up
 in capitals, 伍佰万元整), dates read 2026年3月15日,
 booleans 是/否, codes their label, a user field the user's name. A link is the linked record:
 `{{ bank }}` prints its title and `{{ bank.branch }}` one of its fields; a child table is a list of
-rows for loops. Blank values are empty text, so a template never prints "None".
+rows for loops; `related.counter_guarantee` the records of another entity that link to this one
+(`Related`). Blank values are empty text, so a template never prints "None".
 """
 from __future__ import annotations
 
@@ -42,6 +43,45 @@ class Values:
     def describe(self) -> str:
         """What this stands for, in an error message."""
         return self._what
+
+
+class Related:
+    """`related.<entity>` in a template: the live records of <entity> whose link field (any of its
+    link fields to this record's entity) points to this record, oldest first, each formatted like a
+    record (`{{ g.kind }}`, `{{ g.project }}`). Read only when a template asks for it: `rows(entity)`
+    is supplied by the caller, which checks that the person may read that entity."""
+
+    def __init__(self, what: str, entities: Mapping[str, Entity], rows: Callable[[str], list]):
+        self._what, self._entities, self._rows, self._cache = what, dict(entities), rows, {}
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in self._entities:
+            raise AttributeError(name)
+        if name not in self._cache:
+            self._cache[name] = self._rows(name)
+        return self._cache[name]
+
+    def __getitem__(self, name: str):
+        try:
+            return self.__getattr__(name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __str__(self) -> str:
+        return ""
+
+    def describe(self) -> str:
+        return self._what
+
+
+def linking_entities(meta: Metadata, entity: str) -> dict[str, tuple[str, ...]]:
+    """The entities with link fields to `entity`: entity name -> those fields' names."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, e in meta.entities.items():
+        links = tuple(f.name for f in e.fields if f.type == "link" and f.entity == entity)
+        if links:
+            out[name] = links
+    return out
 
 
 class Money(str):
@@ -93,6 +133,18 @@ class Formatter:
             else:
                 out[f.name] = self.text(f, v)
         return out
+
+    def related(self, entity: Entity, find: Callable[[str, tuple[str, ...]], list[tuple[int, Mapping]]]) -> Related:
+        """`related` for a record of `entity`; `find(other, link_fields)` gives the (id, values) of
+        the live records of `other` linking to it, in order."""
+        linking = linking_entities(self.meta, entity.name)
+
+        def rows(other: str) -> list[Values]:
+            target = self.meta.entity(other)
+            return [Values(f"「{text_of(target.label)}」第{i}项", str(values.get(target.title_field) or f"#{rid}")
+                           if target.title_field else f"#{rid}", {**self.record(target, values), "id": str(rid)})
+                    for i, (rid, values) in enumerate(find(other, linking[other]), 1)]
+        return Related("「related」", {name: self.meta.entity(name) for name in linking}, rows)
 
     def linked(self, f: Field, record_id: int | None) -> Values:
         target = self.meta.entities.get(f.entity)

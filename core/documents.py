@@ -22,8 +22,9 @@ from metadata.document import FILE_NAME_PART, Document, TemplateProblem, open_te
 from metadata.model import text_of
 
 from .compute import Evaluator
-from .document_context import Formatter, Money, Values, date_text, plain_text
+from .document_context import Formatter, Money, Related, Values, date_text, plain_text
 from .errors import DanbaoError, NotFound, PermissionDenied, msg
+from .query import Filter, Query, find
 from .store import SYSTEM, Actor, Record, Store
 from .users import get_user
 from .workflow.queries import instance_for
@@ -66,7 +67,7 @@ def render(store: Store, name: str, record_id: int, actor: Actor) -> Rendered:
     refusal = _refusal(doc, actor, _step(store, doc.entity, record_id) if doc.steps else None)
     if refusal:
         raise PermissionDenied(refusal)
-    context = _context(store, doc, record)
+    context = _context(store, doc, record, actor)
     file_name = FILE_NAME_PART.sub(lambda m: str(context.get(m.group(1), "")), doc.file_name)
     return Rendered(_fill(doc, context, store.functions), UNSAFE_IN_FILE_NAME.sub("_", file_name))
 
@@ -86,7 +87,10 @@ def _refusal(doc: Document, actor: Actor, step: str | None) -> dict | None:
     return None
 
 
-def _context(store: Store, doc: Document, record: Record) -> dict:
+RELATED_LIMIT = 500   # records of one entity listed by `related.<entity>`
+
+
+def _context(store: Store, doc: Document, record: Record, actor: Actor) -> dict:
     entity = store.meta.entity(doc.entity)
 
     def load(target: str, rid: int):
@@ -103,7 +107,23 @@ def _context(store: Store, doc: Document, record: Record) -> dict:
     today = store.clock.today()
     values = {**record.values, "id": record.id, "created_at": record.created_at, "created_by": record.created_by,
               "updated_at": record.updated_at, "updated_by": record.updated_by}
-    context = Formatter(store.meta, load, user_name).record(entity, values)
+
+    def related(other: str, links: tuple[str, ...]) -> list[tuple[int, dict]]:
+        """The live `other` records linking to this one, oldest first; only for who may read them."""
+        target = store.meta.entity(other)
+        if not store.allowed(actor, "read", target):
+            raise PermissionDenied(msg(f"没有查看「{text_of(target.label)}」的权限，不能生成「{text_of(doc.label)}」",
+                                       f"you may not read {other}, which '{text_of(doc.label, 'en')}' lists"))
+        found: dict[int, dict] = {}
+        for link in links:
+            for row in find(store.engine, store.meta, Query(other, [Filter(link, "eq", record.id)], sort=["id"],
+                                                             limit=RELATED_LIMIT), store.types):
+                found[row.id] = row.values
+        return sorted(found.items())
+
+    formatter = Formatter(store.meta, load, user_name)
+    context = formatter.record(entity, values)
+    context.setdefault("related", formatter.related(entity, related))   # a field named `related` wins
     context.update({k: plain_text(values[k]) for k in ("id", "created_at", "created_by", "updated_at", "updated_by")})
     context["today"] = date_text(today)
     errors: dict = {}
@@ -122,7 +142,7 @@ class _Unknown(StrictUndefined):
 
     @property
     def _undefined_message(self) -> str:
-        if isinstance(self._undefined_obj, Values):
+        if isinstance(self._undefined_obj, (Values, Related)):
             return f"{self._undefined_obj.describe()}没有「{self._undefined_name}」"
         return super()._undefined_message
 
@@ -153,7 +173,7 @@ def _fill(doc: Document, context: dict, functions) -> bytes:
         tpl.render(context, jinja_env=env)
         out = BytesIO()
         tpl.save(out)
-    except DocumentError:
+    except (DocumentError, PermissionDenied):
         raise
     except UndefinedError as e:
         raise DocumentError(msg(f"{where_zh}使用了记录中没有的名称：{e.message}",

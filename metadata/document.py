@@ -28,7 +28,7 @@ from .model import Label
 from .yamlsource import line_of
 
 # names every template may use besides the entity's fields and the document's values
-EXTRA_NAMES = ("today",)
+EXTRA_NAMES = ("today", "related")
 FILE_NAME_PART = re.compile(r"\{([^{}]*)\}")
 OVERLAY_KEYS = ("label", "description", "template", "file_name", "roles", "steps")
 FILTERS = ("rmb_upper",)   # filters core/documents.py adds to Jinja's own
