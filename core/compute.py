@@ -132,6 +132,9 @@ class Evaluator:
         missing keys); formulas see `env`."""
         into = env if into is None else into
         for f in fields or self.entity.fields:
+            if f.is_rollup and f.name not in given:
+                # a new record has no related records yet: SUM of nothing is 0, COUNT 0, others blank
+                into[f.name] = coerce_result(f, 0) if f.rollup.aggregate in ("sum", "count") else None
             if f.name in given or f.is_computed:
                 continue
             if f.default_formula:

@@ -7,7 +7,7 @@ Every type of the table "Field types" in ``docs/metadata.md`` has a :class:`Fiel
 ``""`` means blank) or an already typed Python value — and returns the Python value or ``None``
 (blank), or raises :class:`FieldValueError` with a message in Chinese and English. ``field`` is
 duck-typed (attributes read with ``getattr``; a mapping works too); the attributes used are
-``precision`` (``decimal``, ``percent``), ``result`` (``computed``) and, for ``table`` dump/load,
+``precision`` (``decimal``, ``percent``), ``result`` (``computed``, ``rollup``) and, for ``table`` dump/load,
 ``fields``. It may be ``None``: defaults apply. Membership of codes in code lists, links to live
 records, required-ness, bounds and patterns are checked elsewhere.
 
@@ -30,6 +30,7 @@ attachment                        ``list[dict]``                list of dicts
 table                             ``list[dict]``                list of dicts (typed per column
                                                                 when ``field.fields`` is given)
 computed                          per ``field.result``          per ``field.result``
+rollup                            per ``field.result``          per ``field.result``
 ================================  ============================  ===============================
 
 ``dump(value, field=None)`` and ``load(stored, field=None)`` round-trip exactly; ``None`` stays
@@ -718,6 +719,30 @@ def _load_computed(stored: Any, field: Any = None) -> Any:
     return _result_type(field).load(stored, field)
 
 
+# ------------------------------------------------------------------------------ rollup
+
+def _rollup_type(field: Any) -> FieldType:
+    """A rollup holds a value of its ``result`` type: a computed result, or a scalar type of the
+    aggregated field (a choice, a datetime …)."""
+    result = _attr(field, "result", "decimal")
+    ft = BUILTIN_TYPES.get(result)
+    if ft is None or ft.storage == "json" or result in ("computed", "rollup"):
+        raise _err("result", f"汇总字段的结果类型无效：{result}", f"Invalid result type of a rollup field: {result}")
+    return ft
+
+
+def _parse_rollup(raw: Any, field: Any) -> Any:
+    return _rollup_type(field).parse(raw, field)
+
+
+def _dump_rollup(value: Any, field: Any = None) -> Any:
+    return _rollup_type(field).dump(value, field)
+
+
+def _load_rollup(stored: Any, field: Any = None) -> Any:
+    return _rollup_type(field).load(stored, field)
+
+
 # ------------------------------------------------------------------------------ registry
 
 def _ft(name: str, storage: str, parse: Callable, dump: Callable, load: Callable) -> FieldType:
@@ -743,6 +768,7 @@ BUILTIN_TYPES: dict[str, FieldType] = {ft.name: ft for ft in (
     _ft("table", "json", _parse_table, _dump_table, _load_table),
     _ft("attachment", "json", _parse_attachment, _dump_dicts, _load_dicts),
     _ft("computed", "decimal", _parse_computed, _dump_computed, _load_computed),
+    _ft("rollup", "decimal", _parse_rollup, _dump_rollup, _load_rollup),
     _ft("user", "integer", _parse_record_id, _dump_int, _load_int),
     _ft("department", "text", _parse_code, *_TEXT),
     _ft("id_number", "text", _parse_id_number, *_TEXT),
@@ -767,10 +793,12 @@ def field_type(name: str, extra: Mapping[str, FieldType] | None = None) -> Field
 
 
 def storage_of(field: Any, extra: Mapping[str, FieldType] | None = None) -> str:
-    """The storage kind of a field; a computed field is stored like its ``result`` type."""
+    """The storage kind of a field; a computed or rollup field is stored like its ``result`` type."""
     type_name = _attr(field, "type")
     if type_name == "computed":
         return _result_type(field).storage
+    if type_name == "rollup":
+        return _rollup_type(field).storage
     return field_type(type_name, extra).storage
 
 

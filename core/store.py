@@ -27,6 +27,7 @@ from .errors import ConflictError, NotFound, PermissionDenied, ValidationError, 
 from .history import diff
 from .registry import EMPTY, Registry
 from .numbering import next_number
+from .rollups import Rollups
 from .sqlexpr import ident, value_expr
 from .validate import Prepared, evaluate, prepare
 
@@ -73,6 +74,7 @@ class Store:
         self.functions = functions_for(meta, registry.functions)
         self.meta_version = meta_version
         self.dialect = engine.dialect.name
+        self.rollups = Rollups(meta)
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
@@ -129,11 +131,15 @@ class Store:
             self._write_rows(c, entity, rid, doc, None)
             c.execute(insert(history).values(entity=entity.name, record_id=rid, action="create",
                                              actor=actor.username, at=now, version=1, changes=doc))
-        return Record(rid, entity.name, decode(entity, doc, self.types), 1, now, actor.username, now, actor.username,
+            values = decode(entity, doc, self.types)
+            self.rollups.after_write(self, c, entity, None, values, actor)
+        return Record(rid, entity.name, values, 1, now, actor.username, now, actor.username,
                       self.meta_version, p.cleared)
 
     def update(self, entity_name: str, record_id: int, data: Mapping[str, Any], *, version: int,
-               actor: Actor | None = SYSTEM, conn: Connection | None = None) -> Record:
+               actor: Actor | None = SYSTEM, conn: Connection | None = None,
+               _rollups: Mapping[str, Any] | None = None) -> Record:
+        """`_rollups`: new values of rollup fields, given only by core.rollups."""
         entity = self.meta.entity(entity_name)
         self._require(actor, "update", entity)
         now = self.clock.now()
@@ -144,7 +150,8 @@ class Store:
             old_doc = row.data
             system = {"id": row.id, "created_at": row.created_at, "created_by": row.created_by,
                       "updated_at": now, "updated_by": actor.username}
-            p = prepare(self.meta, entity, data, decode(entity, old_doc, self.types), functions=self.functions,
+            old_values = decode(entity, old_doc, self.types)
+            p = prepare(self.meta, entity, data, {**old_values, **(_rollups or {})}, functions=self.functions,
                         today=now.date(), exists=lambda target, ids: self._existing(c, target, ids),
                         trusted=actor.system, system=system, types=self.types,
                         load_link=lambda e, i: self._linked(c, e, i), roles=_roles(actor))
@@ -163,7 +170,9 @@ class Store:
             self._write_rows(c, entity, record_id, doc, old_doc)
             c.execute(insert(history).values(entity=entity.name, record_id=record_id, action="update",
                                              actor=actor.username, at=now, version=version + 1, changes=changes))
-        rec = Record(record_id, entity.name, decode(entity, doc, self.types), version + 1, row.created_at, row.created_by,
+            values = decode(entity, doc, self.types)
+            self.rollups.after_write(self, c, entity, old_values, values, actor)
+        rec = Record(record_id, entity.name, values, version + 1, row.created_at, row.created_by,
                      now, actor.username, self.meta_version, p.cleared)
         return rec
 
@@ -183,6 +192,8 @@ class Store:
             c.execute(delete(record_rows).where(record_rows.c.record_id == record_id))
             c.execute(insert(history).values(entity=entity.name, record_id=record_id, action="delete",
                                              actor=actor.username, at=now, version=version + 1, changes=row.data))
+            if self.rollups.by_source.get(entity.name):
+                self.rollups.after_write(self, c, entity, decode(entity, row.data, self.types), None, actor)
 
     def preview(self, entity_name: str, data: Mapping[str, Any], *, record_id: int | None = None,
                 actor: Actor | None = SYSTEM) -> Prepared:

@@ -13,6 +13,7 @@ from .formulas import dependencies, formula_problems
 from .kinds import KINDS, Context, Kind, register_kind
 from .labels import label
 from .model import Entity, Field, Numbering, Option, Validation
+from .rollups import compile_rollup, rollup_links
 from .types import (BUILTIN_STORAGE, COMPUTED_RESULTS, IMPLIED_CODELIST, PROPERTY_TYPES, RESERVED_FIELDS)
 
 SYSTEM_NAMES = {"id", "created_at", "created_by", "updated_at", "updated_by"}
@@ -42,6 +43,7 @@ class _Compiler:
         self.doc, self.ctx = doc, ctx
         self.entities = ctx.names("entities")
         self.codelists = ctx.names("codelists")
+        self.rollup_links = rollup_links(ctx.docs["entities"])
 
     def report(self, path, message):
         self.ctx.report(self.doc, path, message)
@@ -82,7 +84,17 @@ class _Compiler:
             self.report(path, "a table field needs 'fields'")
         if t == "computed" and not raw.get("formula"):
             self.report(path, "a computed field needs 'formula'")
-        if raw.get("result") and raw["result"] not in COMPUTED_RESULTS:
+        rollup, taken = None, {}
+        if t == "rollup":
+            if in_table:
+                self.report(path + ("type",), "a child-table field cannot be a rollup")
+                return None
+            compiled = compile_rollup(raw, path, self.doc.name, ctx, self.report)
+            if compiled is None:
+                return None
+            rollup, taken = compiled
+            raw = {**raw, **{k: v for k, v in taken.items() if k not in raw}}
+        if raw.get("result") and raw["result"] not in COMPUTED_RESULTS and t != "rollup":
             self.report(path + ("result",), f"unknown result type '{raw['result']}'")
         if raw.get("pattern"):
             try:
@@ -120,11 +132,13 @@ class _Compiler:
         precision = raw.get("precision")
         if precision is None and family in ("decimal", "percent", "money"):
             precision = 2
-        if t == "money" or (t == "computed" and raw.get("result") == "money"):
+        if t == "rollup" and precision is None and raw["result"] in ("decimal", "percent", "money"):
+            precision = 2
+        if t == "money" or (t in ("computed", "rollup") and raw.get("result") == "money"):
             precision = 2
         return Field(
             name=raw["name"], type=t,
-            storage=(BUILTIN_STORAGE.get(raw.get("result") or "decimal") if t == "computed"
+            storage=(BUILTIN_STORAGE.get(raw.get("result") or "decimal") if t in ("computed", "rollup")
                      else BUILTIN_STORAGE.get(t) or ctx.field_storage[t]),
             label=label(raw.get("label"), raw["name"]), help=label(raw.get("help")),
             placeholder=label(raw.get("placeholder")),
@@ -134,11 +148,14 @@ class _Compiler:
             default=raw.get("default"), default_formula=raw.get("default_formula"),
             min=lo, max=hi, min_length=raw.get("min_length"), max_length=raw.get("max_length"),
             pattern=raw.get("pattern"), pattern_message=label(raw.get("pattern_message")),
-            unique=bool(raw.get("unique")), indexed=bool(raw.get("indexed") or raw.get("unique")),
+            unique=bool(raw.get("unique")),
+            indexed=bool(raw.get("indexed") or raw.get("unique")
+                         or (t == "link" and not in_table and (self.doc.name, raw["name"]) in self.rollup_links)),
             precision=precision, options=options, codelist=codelist, options_from=raw.get("options_from"),
             entity=raw.get("entity"), display_field=raw.get("display_field"), fields=children,
             min_rows=raw.get("min_rows"), max_rows=raw.get("max_rows"),
-            formula=raw.get("formula"), result=(raw.get("result") or "decimal") if t == "computed" else None,
+            formula=raw["name"] if t == "rollup" else raw.get("formula"),   # see Field.formula
+            result=(raw.get("result") or "decimal") if t in ("computed", "rollup") else None, rollup=rollup,
             accept=tuple(a.lower() for a in raw.get("accept", ())), max_size_mb=raw.get("max_size_mb", 20),
             multiple=raw.get("multiple", True))
 
@@ -270,7 +287,7 @@ def _parent_computed(c: _Compiler, text: str, by_name: dict, path: tuple) -> Non
 
 
 def _order_computed(c: _Compiler, fields: tuple[Field, ...], path: tuple) -> tuple[str, ...]:
-    computed = {f.name: f for f in fields if f.is_computed}
+    computed = {f.name: f for f in fields if f.type == "computed"}
     graph = {name: dependencies(f.formula) & set(computed) for name, f in computed.items()}
     try:
         return tuple(TopologicalSorter(graph).static_order())

@@ -24,6 +24,18 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """What a `rollup` field aggregates: the live `source` records whose `link` points here."""
+    source: str                       # `from`: the entity aggregated
+    link: str                         # the link field of `source` that points to this entity
+    aggregate: str                    # sum | count | min | max | avg | latest
+    field: str | None = None          # the field of `source` aggregated (None for count)
+    where: str | None = None          # a formula over each `source` record
+    order_by: str | None = None       # latest: the `source` field that orders (ties: higher id)
+    inputs: frozenset[str] = frozenset()   # `source` fields whose change can change the value
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     type: str
@@ -56,11 +68,14 @@ class Field:
     fields: tuple["Field", ...] = ()
     min_rows: int | None = None
     max_rows: int | None = None
+    # a computed field's formula; a rollup's is its own name (its stored value), so that for every
+    # field with is_computed evaluating `formula` over the record's values gives the field's value
     formula: str | None = None
     result: str | None = None
     accept: tuple[str, ...] = ()
     max_size_mb: float = 20
     multiple: bool = True
+    rollup: Rollup | None = None
 
     @property
     def is_table(self) -> bool:
@@ -68,11 +83,16 @@ class Field:
 
     @property
     def is_computed(self) -> bool:
-        return self.type == "computed"
+        """Derived by the system, never typed in: a `computed` or a `rollup` field."""
+        return self.type in ("computed", "rollup")
+
+    @property
+    def is_rollup(self) -> bool:
+        return self.type == "rollup"
 
     @property
     def value_type(self) -> str:
-        """The type of the value: a computed field's result type, otherwise its own type."""
+        """The type of the value: a computed or rollup field's result type, otherwise its own type."""
         return (self.result or "decimal") if self.is_computed else self.type
 
     def child(self, name: str) -> "Field":

@@ -6,7 +6,7 @@ BUILTIN_STORAGE: dict[str, str] = {
     "text": "text", "long_text": "text", "integer": "integer", "decimal": "decimal",
     "money": "decimal", "percent": "decimal", "date": "date", "datetime": "datetime",
     "boolean": "boolean", "choice": "text", "multichoice": "json", "link": "integer",
-    "table": "json", "attachment": "json", "computed": "decimal", "user": "integer",
+    "table": "json", "attachment": "json", "computed": "decimal", "rollup": "decimal", "user": "integer",
     "department": "text", "id_number": "text", "uscc": "text", "phone": "text",
     "email": "text", "region": "text", "industry": "text",
 }
@@ -36,7 +36,13 @@ PROPERTY_TYPES: dict[str, set[str] | None] = {
     "min_rows": {"table"},
     "max_rows": {"table"},
     "formula": {"computed"},
-    "result": {"computed"},
+    "result": {"computed", "rollup"},
+    "from": {"rollup"},
+    "link": {"rollup"},
+    "aggregate": {"rollup"},
+    "field": {"rollup"},
+    "where": {"rollup"},
+    "order_by": {"rollup"},
     "accept": {"attachment"},
     "max_size_mb": {"attachment"},
     "multiple": {"attachment"},
@@ -47,6 +53,6 @@ RESERVED_FIELDS = {"id", "version", "entity", "created_at", "created_by", "updat
 
 
 def storage_of(type_name: str, result: str | None, extra: dict[str, str]) -> str:
-    if type_name == "computed":
+    if type_name in ("computed", "rollup"):
         return BUILTIN_STORAGE.get(result or "decimal", "decimal")
     return BUILTIN_STORAGE.get(type_name) or extra[type_name]

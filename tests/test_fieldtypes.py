@@ -14,7 +14,7 @@ from core.fieldtypes import (
 
 DOC_TYPES = {
     "text", "long_text", "integer", "decimal", "money", "percent", "date", "datetime", "boolean",
-    "choice", "multichoice", "link", "table", "attachment", "computed", "user", "department",
+    "choice", "multichoice", "link", "table", "attachment", "computed", "rollup", "user", "department",
     "id_number", "uscc", "phone", "email", "region", "industry",
 }
 

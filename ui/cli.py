@@ -374,6 +374,40 @@ def purge(ctx, entity, fields, dry_run, yes):
     click.echo(f"Purged {', '.join(result.fields)} from {result.records} record(s).")
 
 
+@cli.group()
+def rollups():
+    """Rollup fields (aggregates over related records)."""
+
+
+@rollups.command("refresh")
+@click.argument("entity", required=False)
+@click.option("--field", help="Only this rollup field of ENTITY.")
+@click.pass_context
+def rollups_refresh(ctx, entity, field):
+    """Compute the stored rollup values of existing records (all entities with rollups, or ENTITY).
+
+    Needed after a pack adds a rollup to an entity that already has records; safe to run again."""
+    from core.rollups import refresh_all
+    store = _store(ctx)
+    if entity:
+        _check_entity(store.meta, entity)
+        if field and not (store.meta.entity(entity).has(field) and store.meta.entity(entity).field(field).is_rollup):
+            _fail(f"error: '{entity}' has no rollup field '{field}'")
+    elif field:
+        _fail("error: --field needs ENTITY")
+    names = [entity] if entity else sorted(e.name for e in store.meta.entities.values()
+                                           if any(f.is_rollup for f in e.fields))
+    failed = 0
+    for name in names:
+        result = refresh_all(store, name, field)
+        click.echo(f"{name}: {result.checked} record(s) checked, {result.changed} updated")
+        for rid, message in result.failed:
+            click.echo(f"  {name} {rid}: {message}", err=True)
+        failed += len(result.failed)
+    if failed:
+        _fail(f"{failed} record(s) were refused by their rules and left as they were")
+
+
 # -- users --------------------------------------------------------------------------------------
 
 @cli.group()
