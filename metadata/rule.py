@@ -143,7 +143,7 @@ def compile_rule(doc: Doc, ctx: Context) -> Rule | None:
     if rule.escalate_days:
         check_recipients(rule.escalate_to, data["escalate"]["to"], ("escalate", "to"))
     workflows = [w for w in ctx.compiled.get("workflows", {}).values() if w.entity == rule.entity]
-    for i, step in enumerate(rule.steps):
+    for i, step in ((i, r["step"]) for i, r in enumerate(data.get("runs") or ()) if isinstance(r, Mapping)):
         if not workflows:
             report(("runs", i, "step"), f"no workflow runs on entity '{rule.entity}'")
         elif not any(w.has_step(step) for w in workflows):
