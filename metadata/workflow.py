@@ -56,6 +56,8 @@ class Effect:
     create_values: Mapping[str, str] = dc_field(default_factory=_no_formulas)   # … with field -> formula
     call: str | None = None            # a plugin's workflow action (hook danbao_workflow_actions) …
     call_with: Mapping[str, str] = dc_field(default_factory=_no_formulas)       # … with param -> formula
+    update_record: str | None = None   # write the record this link field points to …
+    update_values: Mapping[str, str] = dc_field(default_factory=_no_formulas)   # … with field -> formula
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,11 @@ def _effects(items) -> tuple[Effect, ...]:
         number = e.get("number")
         number_field, pattern = (number, None) if isinstance(number, str) else \
             ((number or {}).get("field"), (number or {}).get("pattern"))
-        create = e.get("create") or {}
+        create, update = e.get("create") or {}, e.get("update") or {}
         out.append(Effect(MappingProxyType(dict(e.get("set") or {})), number_field, pattern,
                           create.get("entity"), MappingProxyType(dict(create.get("values") or {})),
-                          e.get("call"), MappingProxyType(dict(e.get("with") or {}))))
+                          e.get("call"), MappingProxyType(dict(e.get("with") or {})),
+                          update.get("record"), MappingProxyType(dict(update.get("values") or {}))))
     return tuple(out)
 
 
@@ -254,6 +257,23 @@ def compile_workflow(doc: Doc, ctx: Context) -> Workflow | None:
                 report(path + ("values", name), f"entity '{target.name}' has no field '{name}'")
             formula(text, path + ("values", name))   # evaluated on the workflow's record
 
+    def update(eff, path):
+        link = field(eff.update_record, path + ("record",))
+        target = None
+        if link is not None:
+            if link.type != "link":
+                report(path + ("record",), f"'{eff.update_record}' is a {link.type} field; "
+                       "update needs a link field of the workflow's entity")
+            else:
+                target = ctx.compiled.get("entities", {}).get(link.entity)
+        for name, text in eff.update_values.items():
+            if target is not None and not target.has(name):
+                report(path + ("values", name), f"entity '{target.name}' has no field '{name}'")
+            elif target is not None and target.field(name).is_computed:
+                report(path + ("values", name), f"'{target.name}.{name}' is {target.field(name).type}: "
+                       "the system computes it")
+            formula(text, path + ("values", name))   # evaluated on the workflow's record
+
     for step in wf.steps:
         p = ("steps", step.name)
         if step.kind == "end":
@@ -299,6 +319,8 @@ def compile_workflow(doc: Doc, ctx: Context) -> Workflow | None:
                     formula(text, p + (key, i, "set", target))
                 if eff.create_entity:
                     create(eff, p + (key, i, "create"))
+                if eff.update_record:
+                    update(eff, p + (key, i, "update"))
                 if eff.call:
                     if ctx.workflow_actions is not None and eff.call not in ctx.workflow_actions:
                         known = ", ".join(sorted(ctx.workflow_actions)) or "none"

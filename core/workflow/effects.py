@@ -1,5 +1,5 @@
-"""Side effects that reach beyond the record: `create` (a related record) and `call` (a plugin's
-workflow action, hook `danbao_workflow_actions`). Both run inside the transition's transaction, so
+"""Side effects that reach beyond the record: `create` (a related record), `update` (the record a
+link field points to) and `call` (a plugin's workflow action, hook `danbao_workflow_actions`). Both run inside the transition's transaction, so
 anything they write is rolled back with it when a later part of the transition fails — and a
 failing effect rolls the transition back."""
 from __future__ import annotations
@@ -10,11 +10,15 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
+from metadata.model import text_of
 from metadata.workflow import Effect, Step
 
-from ..errors import DanbaoError, ValidationError
+from ..compute import is_blank
+from ..db import records
+from ..errors import ConflictError, DanbaoError, ValidationError
 from ..store import Actor, Store
 from .model import Instance, error
 
@@ -56,6 +60,36 @@ def create(run, eff: Effect, step: Step) -> int:
                     f"step '{step.name}' could not create a '{entity}' record: {en}") from None
     run.log("create", from_step=step.name, data={"entity": entity, "record_id": rec.id})
     return rec.id
+
+
+def update(run, eff: Effect, step: Step) -> int:
+    """Write the fields of the record that the link field `eff.update_record` of the workflow's
+    record points to, at its current version, as the acting user with the workflow's authority."""
+    link = run.entity.field(eff.update_record)
+    env = run.env()
+    target_id = env.get(eff.update_record)
+    what = f"{link.entity} {target_id}"
+    if is_blank(target_id):
+        raise error(f"步骤「{step.name}」要修改「{text_of(link.label, 'zh')}」所指的记录,但该字段为空",
+                    f"step '{step.name}' updates the record '{eff.update_record}' points to, but it is empty")
+    values = {name: run.evaluate(text, env) for name, text in eff.update_values.items()}
+    row = run.conn.execute(select(records.c.version).where(and_(
+        records.c.id == target_id, records.c.entity == link.entity, records.c.deleted.is_(False)))).first()
+    if row is None:
+        raise error(f"步骤「{step.name}」要修改的记录「{what}」不存在",
+                    f"step '{step.name}' updates the record {what}, which does not exist")
+    try:
+        run.store.update(link.entity, target_id, values, version=row.version, actor=run.writer, conn=run.conn)
+    except ValidationError as e:
+        zh, en = _errors(e)
+        raise error(f"步骤「{step.name}」无法修改记录「{what}」:{zh}",
+                    f"step '{step.name}' could not update the record {what}: {en}") from None
+    except ConflictError:
+        raise error(f"步骤「{step.name}」修改记录「{what}」时,该记录刚被他人修改,请重试",
+                    f"step '{step.name}': the record {what} was changed meanwhile; try again") from None
+    run.log("update", from_step=step.name, data={"entity": link.entity, "record_id": target_id,
+                                                  "set": sorted(values)})
+    return target_id
 
 
 def call(run, eff: Effect, step: Step) -> None:

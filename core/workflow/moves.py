@@ -250,6 +250,8 @@ class Run:
                 self.write(changes)
             if eff.create_entity:
                 side_effects.create(self, eff, step)
+            if eff.update_record:
+                side_effects.update(self, eff, step)
             if eff.call:
                 side_effects.call(self, eff, step)
 
