@@ -162,7 +162,7 @@ def test_customer_view_lists_its_projects_lazily_with_count_links_and_new(office
     assert rows == [str(second), str(first)]                     # order_by: -id
     assert f'href="/e/project/{second}"' in html
     assert "1,250,000.50" in html and "3,000,000.00" in html     # money as the lists show it
-XX
+    assert "小微企业及个体工商户贷款担保" in html and "sme_loan" not in html   # the product's label, not its code
     new = re.search(r'id="rel-new-projects" href="([^"]+)"', html).group(1)
     assert new == f"/e/project/new?enterprise={office.company}"
     # the new form opens with the link filled in
