@@ -132,6 +132,19 @@ def _refused(entity: Entity, values: dict, e: ValidationError) -> list[dict]:
     return out
 
 
+_cache: dict[int, Rollups] = {}
+
+
+def rollups_of(meta: Metadata) -> Rollups:
+    """The Rollups of a metadata version, built once (a Store is made per request)."""
+    hit = _cache.get(id(meta))
+    if hit is None or hit.meta is not meta:
+        if len(_cache) >= 8:
+            _cache.pop(next(iter(_cache)))
+        hit = _cache[id(meta)] = Rollups(meta)
+    return hit
+
+
 # -- computing ----------------------------------------------------------------------------------
 def compute(store: "Store", c: Connection, record_id: int, fields: list[Field]) -> dict:
     """The values of rollup `fields` of record `record_id`, from the live records in the database
@@ -199,7 +212,7 @@ def refresh_all(store: "Store", entity: str, field: str | None = None, *, batch:
     result = RefreshResult()
     if not fields:
         return result
-    rollups = Rollups(store.meta)
+    rollups = store.rollups
     last = 0
     while True:
         with store.engine.connect() as c:

@@ -27,7 +27,7 @@ from .errors import ConflictError, NotFound, PermissionDenied, ValidationError, 
 from .history import diff
 from .registry import EMPTY, Registry
 from .numbering import next_number
-from .rollups import Rollups
+from .rollups import rollups_of
 from .sqlexpr import ident, value_expr
 from .validate import Prepared, evaluate, prepare
 
@@ -74,7 +74,7 @@ class Store:
         self.functions = functions_for(meta, registry.functions)
         self.meta_version = meta_version
         self.dialect = engine.dialect.name
-        self.rollups = Rollups(meta)
+        self.rollups = rollups_of(meta)
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
