@@ -99,14 +99,16 @@ def store(engine, clock, standard):
     banks = [st.create("bank", demo.bank_values(meta, rng, today, used), actor=SYSTEM).id for _ in range(2)]
     enterprises = [r.id for r in _records(st, "enterprise_customer")]
     individuals = [r.id for r in _records(st, "individual_customer")]
+    project = meta.entity("project")
+    in_force = {k: v for k, v in {"balance": Decimal("100000"), "release_amount": Decimal("100000")}.items()
+                if project.has(k) and not project.field(k).is_computed}
     projects = [st.create("project", {**demo_flows._application(rng, kind, enterprises, individuals, banks,
                                                                Decimal(5_000_000), users), "status": status,
-                                    "balance": Decimal("1000000")},
-                          actor=SYSTEM).id
+                                      **in_force}, actor=SYSTEM).id
                 for kind, status in (("plain", "in_force"), ("large", "application"))]
     if "repayment" in meta.entities:
         for status in ("entered", "confirmed"):      # readonly_if: status != "entered"
-            st.create("repayment", {"project": projects[0], "principal": Decimal("100000"), "status": status,
+            st.create("repayment", {"project": projects[0], "principal": Decimal("1000"), "status": status,
                                     "repaid_on": date(2026, 3, 1)}, actor=SYSTEM)
     return st
 
