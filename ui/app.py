@@ -107,6 +107,8 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (auth, views, lists, records, files, workflow, workflow_files, workflow_lists, workflow_committee,
                    workflow_proxies, related, record_documents, scoring_view):
         app.register_blueprint(module.bp)
+    from . import warnings as warnings_screen  # 我的预警 (docs/rules.md)
+    app.register_blueprint(warnings_screen.bp)
     # the navigation's workflow counts (once per page) and whether a record page has a workflow panel
     app.jinja_env.globals.update(nav_entities=context.nav_entities, flow_counts=workflow_lists.nav_counts,
                                  flow_enabled=enabled)
