@@ -121,3 +121,18 @@ def test_thresholds_are_changed_in_one_place_by_an_overlay(engine, clock, standa
     rid = std.project(maturity=date(2026, 4, 25))            # 41 days
     std.scan()
     assert [r for r, _ in std.fired("guarantee_maturing")] == [rid]
+
+
+def test_a_cooperating_bank_credit_line_over_90_percent_used(std):
+    bank = lambda name, line: std.store.create("bank", {  # noqa: E731
+        "name": name, "status": "active", "credit_line": D(line), "credit_line_end": date(2027, 1, 1),
+        "manager": std.uid["zhao"]}).id
+    full, roomy = bank("工商银行", "5000000"), bank("建设银行", "10000000")
+    std.project(bank=full)                                   # 2,500,000 in force each (the rollup sums them)
+    std.project(bank=full)
+    std.project(bank=roomy)
+    std.project(bank=roomy, status="released")
+    assert std.store.get("bank", full).values["credit_usage"] == D("100")
+    std.scan()
+    [(rid, text)] = std.fired("bank_credit_usage")
+    assert rid == full and "已用 5,000,000.00 元（100.00%）" in text
