@@ -13,6 +13,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from . import sampledata
 from .query import Query, find
 from .store import Actor, Store
 from .users import list_users
@@ -66,6 +67,8 @@ def load_projects(store: Store, rng: random.Random, today: date) -> int:
     for workflow, target, kind in PLAN:
         values = _application(rng, kind, enterprises, individuals, banks, gm_limit, users)
         rec = store.create("project", values, actor=actors[INITIATOR])
+        for cg in _counter_guarantees(store, rng, rec.values, today):
+            store.create("counter_guarantee", {**cg, "project": rec.id}, actor=actors[INITIATOR])
         inst = wf.start("project", rec.id, workflow, actors[INITIATOR])
         _drive(wf, inst.id, target, kind, actors, rng, today)
     return len(PLAN)
@@ -95,6 +98,31 @@ def _application(rng, kind, enterprises, individuals, banks, gm_limit, users) ->
     else:   # the committee path: not a green-channel case
         values["overdue_history"] = values["renewal"]
     return {k: v for k, v in values.items() if v is not None}
+
+
+COLLATERAL = (("residential", "西湖区文三路{n}号{m}室住宅"), ("commercial", "上城区解放路{n}号商铺"),
+              ("industrial", "萧山经济技术开发区{n}号厂房"), ("land", "余杭区仓前街道{n}号地块"))
+
+
+def _counter_guarantees(store: Store, rng, project: dict, today: date) -> list[dict]:
+    """A mortgage worth 1.2–2 times the amount and, half the time, a person's surety (the
+    counter_guarantee records of the standard pack, when it has them)."""
+    if "counter_guarantee" not in store.meta.entities:
+        return []
+    kind, where = rng.choice(COLLATERAL)
+    appraised = (project["amount"] * Decimal(rng.choice(("1.2", "1.5", "1.8", "2")))).quantize(Decimal("1"))
+    out = [{"kind": "mortgage", "provider": project.get("applicant_name") or "申请人", "collateral_type": kind,
+            "location": where.format(n=rng.randint(1, 300), m=rng.randint(101, 2802)),
+            "property_cert_no": f"浙({today.year - rng.randint(1, 8)})杭州市不动产权第{rng.randint(1, 99999):07d}号",
+            "appraiser": "浙江中联资产评估有限公司", "appraised_value": appraised,
+            "appraisal_date": today - timedelta(days=rng.randint(10, 60)), "status": "effective",
+            "registration_status": "registered"}]
+    if rng.random() < 0.5:
+        person = sampledata.person(rng, today)
+        out.append({"kind": "surety", "provider": person["name"], "guarantor_type": "person",
+                    "guarantor_id_number": person["id_number"], "guarantor_relation": "actual_controller",
+                    "net_worth": Decimal(rng.randint(20, 300) * 10000), "status": "effective"})
+    return out
 
 
 def _drive(wf: Workflows, instance_id: int, target: str, kind: str, actors: dict, rng, today: date) -> None:

@@ -33,10 +33,12 @@ from .test_docs import undocumented
 from .test_standard_flows import make_desk
 
 REGISTRY = build_registry()
+# the project's counter_guarantee records (numbered FDB202600001, FDB202600002 in this order)
 COUNTER_GUARANTEES = [
-    {"kind": "mortgage", "provider": "杭州示例实业有限公司", "collateral": "西湖区文三路厂房（浙(2024)杭州市不动产权第0012345号）",
-     "value": "4200000", "contract_no": "FDB-2026-001"},
-    {"kind": "surety", "provider": "张伟", "collateral": "个人连带责任保证", "contract_no": "FDB-2026-002"},
+    {"kind": "mortgage", "provider": "杭州示例实业有限公司", "collateral_type": "industrial", "location": "西湖区文三路厂房",
+     "property_cert_no": "浙(2024)杭州市不动产权第0012345号", "appraised_value": "4200000", "status": "effective"},
+    {"kind": "surety", "provider": "张伟", "guarantor_type": "person", "guarantor_id_number": "11010519491231002X",
+     "net_worth": "3000000", "status": "effective"},
 ]
 
 
@@ -155,7 +157,9 @@ def test_a_bad_template_is_refused_by_install_and_nothing_changes(engine):
 def project(engine, clock, standard):
     """A project in force: approved by the committee, fee received, contract signed, loan released."""
     desk = make_desk(engine, clock, [standard])
-    inst = desk.start(counter_guarantees=COUNTER_GUARANTEES)
+    inst = desk.start()
+    for cg in COUNTER_GUARANTEES:
+        desk.store.create("counter_guarantee", {**cg, "project": desk.wf.instance(inst.id).record_id})
     desk.apply(inst)
     desk.first_review(inst)
     desk.risk_review(inst)
@@ -178,7 +182,8 @@ def test_the_guarantee_contract_is_filled_from_the_project(project):
                      "债权人：中国工商银行杭州西湖支行", "借款金额人民币（大写）叁佰万元整（小写：¥3,000,000.00元）",
                      "借款期限12个月", "借款用途：流动资金周转", "主合同编号：JK-001",
                      "担保费人民币肆万伍仟元整（¥45,000.00元）", "签订日期：2026年3月15日",
-                     "抵押", "杭州示例实业有限公司", "4,200,000.00", "FDB-2026-001", "保证", "张伟", "FDB-2026-002"):
+                     "抵押", "杭州示例实业有限公司", "工业厂房，西湖区文三路厂房（浙(2024)杭州市不动产权第0012345号）",
+                     "4,200,000.00", "FDB202600001", "保证", "张伟", "自然人连带责任保证", "3,000,000.00", "FDB202600002"):
         assert expected in text, expected
     assert "{{" not in text and "{%" not in text and "None" not in text
     assert "本项目无反担保措施" not in text
@@ -196,7 +201,9 @@ def test_the_approval_form_and_review_report_fill_every_placeholder(project, nam
     assert out.file_name.endswith(f"-{rec['number']}.docx")
     assert "{{" not in text and "{%" not in text and "None" not in text
     for expected in (rec["number"], "叁佰万元整", "3,000,000.00", "贷款担保", "PM_A", "PM_B",
-                     "风险可控，同意上会", "经营稳定，现金流充足", "抵押", "张伟"):
+                     "风险可控，同意上会", "经营稳定，现金流充足", "抵押", "张伟", "FDB202600001",
+                     # 4,200,000 × 50% (an industrial building's cap) + a surety counted at 0
+                     "反担保认定价值合计人民币7,200,000.00元，按抵质押率折算人民币2,100,000.00元，反担保覆盖率70.00%。"):
         assert expected in text, (name, expected)
 
 
@@ -206,11 +213,39 @@ def test_an_individual_applicant_without_counter_guarantees(engine, clock, stand
     inst = desk.start(customer_type="individual", enterprise=None, individual=person.id)
     store = Store(engine, desk.store.meta, clock=clock, registry=REGISTRY)
     rec = desk.record(inst)
-    assert not rec["counter_guarantees"]
+    assert rec["cg_count"] == 0
     for name in ("approval_form", "review_report"):    # the enterprise's fields are blank, not errors
         text = text_of(render(store, name, desk.wf.instance(inst.id).record_id, desk.actor("pm_a")).content)
         assert person["name"] in text and person["id_number"] in text and "None" not in text
         assert ("本项目无反担保措施。" if name == "review_report" else "无。") in text
+        assert "反担保覆盖率0.00%" in text
+
+
+def test_related_lists_the_live_records_that_link_here_and_only_for_who_may_read_them(engine, clock):
+    """`related.<entity>` is generic: here a customer card lists the customer's projects."""
+    store = card_store(engine, clock, docx_bytes("{{ name }}", "{%p for p in related.project %}",
+                                                 "{{ loop.index }} {{ p.number }} {{ p.amount }} {{ p.customer }}",
+                                                 "{%p endfor %}", "共{{ related.project|length }}项"))
+    customer = store.create("customer", {"name": "王五"})
+    other = store.create("customer", {"name": "赵六"})
+    first = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "100"})
+    store.create("project", {"customer": other.id, "kind": "loan", "amount": "300"})
+    gone = store.create("project", {"customer": customer.id, "kind": "loan", "amount": "400"})
+    store.create("project", {"customer": customer.id, "kind": "loan", "amount": "200"})
+    store.delete("project", gone.id, version=gone.version)
+    out = text_of(render(store, "card", customer.id, Actor("li", ["pm"])).content)
+    assert re.findall(r"^\d .*$", out, re.M) == [f"1 {first['number']} 100.00 王五", "2 DB202603-0004 200.00 王五"]
+    assert "共2项" in out
+    # who may read customers but not projects may not print a document listing them
+    limited = PackSource("limits", {
+        "pack.yaml": "name: limits\nversion: 1.0.0\nextends: [{name: mini}]\n",
+        "entities/project.yaml": "overlay: project\npermissions: {read: [risk]}\n"})
+    inst = metastore.install(engine, [mini_with(binaries={"documents/card.docx": docx_bytes(
+        "{%p for p in related.project %}", "{{ p.number }}", "{%p endfor %}")}), limited], clock=clock)
+    store = Store(engine, inst.meta, clock=clock, registry=REGISTRY)
+    with pytest.raises(PermissionDenied) as e:
+        render(store, "card", customer.id, Actor("li", ["pm"]))
+    assert e.value.message["zh"] == "没有查看「担保项目」的权限，不能生成「客户卡片」"
 
 
 # -- who may generate what, and when ------------------------------------------------------------

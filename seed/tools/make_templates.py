@@ -5,7 +5,8 @@
 The templates are Word files an implementer may open and edit; this script only makes sure the
 shipped ones can be regenerated and reviewed as code. Each placeholder sits in one run of text
 (docxtpl reads `{{ … }}` within a run); loops over table rows use `{%tr … %}`, over paragraphs
-`{%p … %}` (see docs/documents.md). Names are the project's fields and the descriptors' values.
+`{%p … %}` (see docs/documents.md). Names are the project's fields and the descriptors' values;
+the counter-guarantees are the project's `counter_guarantee` records, `related.counter_guarantee`.
 """
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 OUT = Path(__file__).resolve().parent.parent / "standard" / "documents"
+COUNTER_LOOP = "g in related.counter_guarantee"
 COUNTER_COLUMNS = (("序号", "{{ loop.index }}"), ("反担保方式", "{{ g.kind }}"), ("反担保人", "{{ g.provider }}"),
-                   ("反担保物或内容", "{{ g.collateral }}"), ("评估价值（元）", "{{ g.value }}"),
+                   ("反担保物或内容", "{{ g.summary }}"), ("认定价值（元）", "{{ g.recognised_value }}"),
                    ("反担保合同编号", "{{ g.contract_no }}"))
+COVERAGE = ("反担保认定价值合计人民币{{ cg_recognised_total }}元，按抵质押率折算人民币{{ cg_secured_total }}元，"
+            "反担保覆盖率{{ cg_coverage }}。")
 
 
 def new_document(header: str, name: str) -> Document:
@@ -57,7 +61,7 @@ def clause(doc: Document, heading: str, text: str) -> None:
 
 
 def rows_table(doc: Document, columns, loop: str, empty: str) -> None:
-    """A table with one row per item of `loop` (`g in counter_guarantees`), or `empty` if none."""
+    """A table with one row per item of `loop` (`g in related.counter_guarantee`), or `empty` if none."""
     table = doc.add_table(rows=4, cols=len(columns))
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
     for cell, (head, _) in zip(table.rows[0].cells, columns):
@@ -110,7 +114,7 @@ def guarantee_contract() -> Document:
            "（¥{{ fee_amount }}元）。担保费一经收取，不因甲方提前还款而退还。")
     clause(doc, "第四条　反担保　", "为保障乙方追偿权的实现，甲方（或甲方提供的第三方）向乙方提供下列反担保措施，"
            "并另行签订反担保合同：")
-    rows_table(doc, COUNTER_COLUMNS, "g in counter_guarantees", "本项目无反担保措施。")
+    rows_table(doc, COUNTER_COLUMNS, COUNTER_LOOP, "本项目无反担保措施。")
     clause(doc, "第五条　代偿与追偿　", "甲方未按主合同约定清偿债务，乙方依约履行保证责任后，有权立即向甲方追偿"
            "代偿的全部款项，并自代偿之日起按代偿金额每日万分之五计收资金占用费。")
     clause(doc, "第六条　甲方的义务　", "甲方应按约使用借款、按期还本付息，接受乙方的保后检查；发生经营、"
@@ -145,7 +149,8 @@ def approval_form() -> Document:
     ])
     doc.add_paragraph()
     doc.add_paragraph().add_run("反担保措施").bold = True
-    rows_table(doc, COUNTER_COLUMNS, "g in counter_guarantees", "无。")
+    rows_table(doc, COUNTER_COLUMNS, COUNTER_LOOP, "无。")
+    doc.add_paragraph(COVERAGE)
     signatures(doc, "业务部门负责人意见：____________　签字：________　日期：________",
                "风险管理部意见：____________　签字：________　日期：________",
                "总经理审批意见：____________　签字：________　日期：________")
@@ -161,13 +166,15 @@ def review_report() -> Document:
            "注册资本{{ enterprise.registered_capital }}元，所属行业{{ enterprise.industry }}，"
            "注册地{{ enterprise.region }}，经营范围：{{ enterprise.business_scope }}")
     doc.add_paragraph().add_run("三、反担保措施").bold = True
-    doc.add_paragraph("{%p for g in counter_guarantees %}")
-    doc.add_paragraph("{{ loop.index }}．{{ g.kind }}：{{ g.provider }}提供{{ g.collateral }}，"
-                      "评估价值{{ g.value }}元。")
+    doc.add_paragraph(f"{{%p for {COUNTER_LOOP} %}}")
+    doc.add_paragraph("{{ loop.index }}．{{ g.kind }}：{{ g.provider }}{{ g.summary }}，认定价值{{ g.recognised_value }}元，"
+                      "抵质押率{{ g.rate_applied }}，折算担保价值{{ g.secured_value }}元，反担保合同编号{{ g.contract_no }}"
+                      "（{{ g.status }}）。")
     doc.add_paragraph("{%p endfor %}")
-    doc.add_paragraph("{%p if not counter_guarantees %}")
+    doc.add_paragraph("{%p if not related.counter_guarantee %}")
     doc.add_paragraph("本项目无反担保措施。")
     doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph(COVERAGE)
     clause(doc, "四、尽职调查结论　", "{{ due_diligence }}")
     clause(doc, "五、风险评审意见　", "{{ risk_opinion }}")
     clause(doc, "六、审保会决议　", "{{ committee_date }}审保会决议：{{ committee_resolution }}")
