@@ -51,6 +51,7 @@ from decimal import Decimal
 
 from . import demo, demo_flows, sampledata
 from .formula.functions import EDATE
+from .numbering import next_number
 from .store import SYSTEM, Store
 from .users import list_users
 
@@ -73,6 +74,7 @@ STATUS = {"in_force": "in_force", "overdue": "in_force", "released": "released",
 # the order children are written in: later ones read rollups the earlier ones feed
 CHILD_ORDER = ("repayment", "followup", "classification", "compensation", "guarantee_release", "recovery",
                "write_off")
+CONTRACT_PATTERN = "DBHT{YYYY}{SEQ:5}"   # the standard flow's contract number (workflows/guarantee.yaml)
 ATTACHMENT = b"%PDF-1.4\n% danbao demo attachment\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 
@@ -379,7 +381,11 @@ def add_projects(store: Store, rng: random.Random, today: date, projects: int,
         for _ in range(counts[stage]):
             bundle = project_bundle(store.meta, rng, today, stage, refs, limit)
             with store.transaction() as conn:
-                rec = store.create("project", _keep(store.meta.entity("project"), bundle["project"]), conn=conn)
+                values = _keep(store.meta.entity("project"), bundle["project"])
+                if store.meta.entity("project").has("contract_no"):
+                    values["contract_no"] = next_number(conn, "project", "contract_no", CONTRACT_PATTERN,
+                                                        store.clock.now())
+                rec = store.create("project", values, conn=conn)
                 report.records["project"] += 1
                 for name, values in bundle["children"]:
                     entity = store.meta.entity(name)
