@@ -185,15 +185,17 @@ def _check_field(ev: Evaluator, meta: Metadata, f: Field, value, path: str, env,
     state = FieldState(True, required, readonly)
     if path in errors:  # the input could not be read; "required" would only repeat that
         return state
+    old = (existing or {}).get(f.name) if existing is not None else None
+    if not trusted and existing is not None and f.readonly_if and not f.readonly and readonly and \
+            value != old and not (is_blank(value) and is_blank(old)):
+        err("该字段当前不可修改", "this field cannot be changed now")   # clearing it is a change too
+        return state
     if is_blank(value):
         if required and not f.is_computed:
             err("必填", "required")
         if f.is_table and f.min_rows:
             err(f"至少 {f.min_rows} 行", f"at least {f.min_rows} row(s)")
         return state
-    old = (existing or {}).get(f.name) if existing is not None else None
-    if not trusted and existing is not None and f.readonly_if and not f.readonly and value != old and readonly:
-        err("该字段当前不可修改", "this field cannot be changed now")
     if f.min is not None and value < f.min:
         err(f"不能小于 {f.min}", f"must be at least {f.min}")
     if f.max is not None and value > f.max:
