@@ -28,7 +28,10 @@ from core.users import get_user
 from core.workflow import Workflows
 from ui.app import create_app
 
-from .test_records import inputs, post_form
+from metadata.source import read_pack_dir
+
+from .conftest import PACKS
+from .test_records import post_form
 from .test_workflow_fixtures import PASSWORD
 from .test_workflow_screens_fixtures import HX, Site, task_ids, text
 
@@ -38,8 +41,8 @@ D = Decimal
 class Office:
     """The standard pack behind the app, two projects, the demo users signed in on demand."""
 
-    def __init__(self, engine, clock, tmp_path, standard):
-        installed = metastore.install(engine, [standard], clock=clock)
+    def __init__(self, engine, clock, tmp_path, *packs):
+        installed = metastore.install(engine, list(packs), clock=clock)
         self.store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
         self.wf = Workflows(self.store)
         self.engine = engine
@@ -338,3 +341,40 @@ def test_the_list_is_a_ledger_with_filters_and_exports(office):
     head = list(sheet[0])
     assert [(r[head.index("台账编号")], r[head.index("记账金额")]) for r in sheet[1:]] == \
         [(number[c], 20000), (number[a], 45000), (number[d], 9000)]
+
+
+def post_by_engine(office, **values) -> int:
+    """An entry entered by pm_a and posted through the workflow engine (no screens)."""
+    who = {name: Actor(name, {role}) for name, role in (("pm_a", "pm"), ("risk", "risk"), ("finance", "finance"))}
+    rid = office.store.create("ledger_entry", {"project": office.projects[0], **values}, actor=who["pm_a"]).id
+    inst = office.wf.start("ledger_entry", rid, "ledger_review", who["pm_a"])
+    for username, action in (("pm_a", "submit"), ("risk", "approve"), ("finance", "approve")):
+        (task,) = [i.task for i in office.wf.todo(username) if i.instance.id == inst.id]
+        office.wf.act(task.id, who[username], action)
+    assert office.values(rid)["status"] == "posted"
+    return rid
+
+
+def test_the_project_totals_its_posted_entries_with_rollups(engine, clock, tmp_path, standard):
+    """The rollup fields docs/ledger.md suggests for the project (test pack ledger_totals)."""
+    office = Office(engine, clock, tmp_path, standard, read_pack_dir(PACKS / "ledger_totals"))
+
+    def totals() -> tuple:
+        p = office.store.get("project", office.projects[0]).values
+        return (p["ledger_fee_income"], p["ledger_customer_deposit"], p["ledger_compensation_balance"],
+                p["ledger_cash_net"])
+
+    wrong = post_by_engine(office, kind="guarantee_fee", amount="45000")
+    office.store.create("ledger_entry", {"project": office.projects[0], "kind": "review_fee", "amount": "999"},
+                        actor=Actor("pm_a", {"pm"}))                                   # a draft counts for nothing
+    assert totals() == (D("45000.00"), D("0"), D("0"), D("45000.00"))
+    post_by_engine(office, kind="guarantee_fee", amount="45000", reverses=wrong)
+    post_by_engine(office, kind="guarantee_fee", amount="40,500.00")
+    post_by_engine(office, kind="customer_deposit_in", amount="300000")
+    post_by_engine(office, kind="customer_deposit_out", amount="100,000.01")
+    post_by_engine(office, kind="compensation", amount="500000")
+    post_by_engine(office, kind="recovery", amount="120,000.50")
+    post_by_engine(office, kind="write_off", amount="10000")
+    assert totals() == (D("40500.00"), D("199999.99"), D("369999.50"), D("-139499.51"))
+    other = office.store.get("project", office.projects[1]).values
+    assert other["ledger_fee_income"] == 0 and other["ledger_cash_net"] == 0
