@@ -160,7 +160,7 @@ class BulkWriter:
             conn.execute(text("UPDATE sequences SET value = :v WHERE name = :n AND value < :v"), {"n": key, "v": value})
 
 
-def _project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: datetime):
+def project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: datetime):
     """(project doc, [(entity, child doc)]) made as the store would after writing the project and
     then each child through Store.create (the project's rollups refreshed after each)."""
     meta = w.meta
@@ -187,6 +187,22 @@ def _project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: datet
     return (encode(meta.entity("project"), pvals, types=types),
             [(name, encode(meta.entity(name), {k: v for k, v in vals.items() if k != "id"}, types=types))
              for name, vals in made])
+
+
+def insert_projects(w: BulkWriter, conn, made: list, report: Report | None = None) -> list[int]:
+    """Insert (created_at, project doc, [(entity, child doc)]) from project_docs; the project ids."""
+    project_ids = w.insert(conn, "project", [(at, doc) for at, doc, _ in made])
+    by_entity: dict[str, list] = {}
+    for pid, (at, _, children) in zip(project_ids, made):
+        for name, doc in children:
+            by_entity.setdefault(name, []).append((at, {**doc, "project": pid}))
+    for name, docs in by_entity.items():
+        w.insert(conn, name, docs)
+        if report is not None:
+            report.records[name] += len(docs)
+    if report is not None:
+        report.records["project"] += len(project_ids)
+    return project_ids
 
 
 def _rollups(w: BulkWriter, fields, made) -> dict:
@@ -261,17 +277,9 @@ def generate_bulk(store, projects: int, *, rng: random.Random, today: date, batc
             for stage in todo[start:start + batch]:
                 bundle = project_bundle(meta, rng, today, stage, refs, limit)
                 at = created_at(bundle["created"], rng)
-                made.append((at, *_project_docs(w, conn, bundle, refs_names, at)))
+                made.append((at, *project_docs(w, conn, bundle, refs_names, at)))
                 report.stages[STATUS[stage] if stage != "overdue" else "overdue"] += 1
-            project_ids = w.insert(conn, "project", [(at, doc) for at, doc, _ in made])
-            report.records["project"] += len(project_ids)
-            by_entity: dict[str, list] = {}
-            for pid, (at, _, children) in zip(project_ids, made):
-                for name, doc in children:
-                    by_entity.setdefault(name, []).append((at, {**doc, "project": pid}))
-            for name, docs in by_entity.items():
-                w.insert(conn, name, docs)
-                report.records[name] += len(docs)
+            insert_projects(w, conn, made, report)
             w.finish(conn)
         if progress:
             progress("project", report.records["project"])

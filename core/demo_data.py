@@ -361,11 +361,31 @@ def gm_limit(store: Store) -> Decimal:
         return Decimal(5_000_000)
 
 
+def write_bundle(store: Store, bundle: dict, report: Report | None = None) -> tuple[int, list[int]]:
+    """Write a project_bundle through Store.create in one transaction: (project id, child ids)."""
+    from .files import attach
+    ids = []
+    with store.transaction() as conn:
+        values = _keep(store.meta.entity("project"), bundle["project"])
+        if store.meta.entity("project").has("contract_no"):
+            values["contract_no"] = next_number(conn, "project", "contract_no", CONTRACT_PATTERN, store.clock.now())
+        rec = store.create("project", values, conn=conn)
+        for name, child_values in bundle["children"]:
+            child_values = _fill_files(store, conn, name, {**child_values, "project": rec.id})
+            child = store.create(name, _keep(store.meta.entity(name), child_values), conn=conn)
+            attach(conn, name, child.id, child.values)
+            ids.append(child.id)
+            if report is not None:
+                report.records[name] += 1
+    if report is not None:
+        report.records["project"] += 1
+    return rec.id, ids
+
+
 def add_projects(store: Store, rng: random.Random, today: date, projects: int,
                  report: Report | None = None) -> Report:
     """Post-loan projects (in force, overdue, released, compensated, written off) for the customers,
     banks and demo users in the database, through Store.create as the system actor."""
-    from .files import attach
     report = report or Report()
     stages = available_stages(store.meta, report)
     refs = refs_of(store)
@@ -380,19 +400,7 @@ def add_projects(store: Store, rng: random.Random, today: date, projects: int,
             continue
         for _ in range(counts[stage]):
             bundle = project_bundle(store.meta, rng, today, stage, refs, limit)
-            with store.transaction() as conn:
-                values = _keep(store.meta.entity("project"), bundle["project"])
-                if store.meta.entity("project").has("contract_no"):
-                    values["contract_no"] = next_number(conn, "project", "contract_no", CONTRACT_PATTERN,
-                                                        store.clock.now())
-                rec = store.create("project", values, conn=conn)
-                report.records["project"] += 1
-                for name, values in bundle["children"]:
-                    entity = store.meta.entity(name)
-                    values = _fill_files(store, conn, name, {**values, "project": rec.id})
-                    child = store.create(name, _keep(entity, values), conn=conn)
-                    attach(conn, name, child.id, child.values)
-                    report.records[name] += 1
+            write_bundle(store, bundle, report)
             report.stages[STATUS[stage] if stage != "overdue" else "overdue"] += 1
     return report
 
