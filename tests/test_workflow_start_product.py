@@ -78,3 +78,15 @@ def test_the_business_type_is_free_without_a_product(office):
     rid = _create(office, business_type="performance", bank="")
     values = office.record(rid)
     assert values["business_type"] == "performance" and values["product"] is None and values["bank"] is None
+
+
+def test_the_engine_refuses_another_workflow_for_a_records_product(office):
+    """Not only the screen: a script or the CLI starting the wrong flow is refused by the engine."""
+    from core.store import Actor
+    from core.workflow import WorkflowError
+    rid = _create(office, product="sme_loan", amount="1,000,000")
+    with pytest.raises(WorkflowError) as e:
+        office.wf.start("project", rid, "guarantee", Actor("pm_a", ("pm",)))
+    assert "guarantee_sequential" in e.value.message["en"]
+    assert office.instance(rid) is None
+    assert office.wf.start("project", rid, "guarantee_sequential", Actor("pm_a", ("pm",))).workflow == "guarantee_sequential"

@@ -18,6 +18,8 @@ ACTIONS = {
     "hand_back": N_("Hand back"), "add_signer": N_("Add signer"), "cc": N_("CC"), "read": N_("Read"),
     "withdraw": N_("Withdraw"), "move": N_("Move on"), "resolution": N_("Resolution"),
     "remind": N_("Reminder"), "escalate": N_("Escalate"),
+    # side effects of a step, logged in the timeline
+    "create": N_("Record created"), "update": N_("Record updated"), "call": N_("Action run"),
 }
 VOTES = {"approve": N_("Vote for"), "reject": N_("Vote against"), "abstain": N_("Abstain"),
          "reconsider": N_("Reconsider")}

@@ -18,6 +18,7 @@ from metadata.workflow import Workflow
 
 from ..db import records, wf_actions, wf_instances, wf_tasks
 from ..errors import DanbaoError, NotFound, PermissionDenied, ValidationError, msg
+from ..products import product_of
 from ..store import Actor, Store
 from ..users import authenticate
 from . import definitions, proxies, queries
@@ -87,12 +88,17 @@ class Workflows:
             raise _denied("没有查看该记录的权限", "you may not read this record")
         now = self.clock.now()
         with self.store._tx(conn) as c:
-            q = select(records.c.id).where(and_(records.c.id == record_id, records.c.entity == entity,
-                                                records.c.deleted.is_(False)))
+            q = select(records.c.id, records.c.data).where(and_(
+                records.c.id == record_id, records.c.entity == entity, records.c.deleted.is_(False)))
             if c.dialect.name == "postgresql":
                 q = q.with_for_update()   # two starts for one record queue here
-            if c.execute(q).first() is None:
+            row = c.execute(q).first()
+            if row is None:
                 raise NotFound()
+            product = product_of(self.store.meta, entity, row.data)
+            if product is not None and product.workflow != wf.name:
+                raise error(f"该记录的产品「{product.label.get('zh', product.name)}」使用流程「{product.workflow}」",
+                            f"this record's product '{product.name}' runs the workflow '{product.workflow}'")
             running = c.execute(select(wf_instances.c.id).where(and_(
                 wf_instances.c.entity == entity, wf_instances.c.record_id == record_id,
                 wf_instances.c.state == "running"))).first()
