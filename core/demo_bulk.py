@@ -214,6 +214,13 @@ def _rollups(w: BulkWriter, fields, made) -> dict:
     return out
 
 
+def _existing_codes(store, name: str) -> set:
+    """The unique codes (uscc, id_number) records of `name` already hold."""
+    with store.engine.connect() as c:
+        rows = c.execute(select(records.c.data).where(records.c.entity == name, records.c.deleted.is_(False)))
+        return {_key(r.data) for r in rows} - {None}
+
+
 def _key(values: dict) -> str | None:
     return values.get("uscc") or values.get("id_number")
 
@@ -238,7 +245,7 @@ def generate_bulk(store, projects: int, *, rng: random.Random, today: date, batc
         if name not in meta.entities:
             report.skip(f"customers: entity '{name}' is not installed")
             continue
-        seen: set = set()
+        seen = _existing_codes(store, name)
         done = 0
         while done < n[name]:
             with store.transaction() as conn:

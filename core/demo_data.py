@@ -52,6 +52,7 @@ from decimal import Decimal
 from . import demo, demo_flows, sampledata
 from .formula.functions import EDATE
 from .numbering import next_number
+from .errors import ValidationError
 from .store import SYSTEM, Store
 from .users import list_users
 
@@ -416,7 +417,13 @@ def _customers(store: Store, rng: random.Random, today: date, n: dict, report: R
                 continue
             entity = meta.entity(name)
             for _ in range(n[name]):
-                store.create(name, _keep(entity, make()), actor=SYSTEM, conn=conn)
+                for attempt in range(20):       # a code already in the database (e.g. the same seed again): redraw
+                    try:
+                        store.create(name, _keep(entity, make()), actor=SYSTEM, conn=conn)
+                        break
+                    except ValidationError as e:
+                        if attempt == 19 or not set(e.errors) <= {"uscc", "id_number"}:
+                            raise
                 report.records[name] += 1
         if "bank" in meta.entities:
             entity, used = meta.entity("bank"), set()

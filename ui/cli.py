@@ -549,6 +549,9 @@ def warnings_list(ctx, username, levels, states, limit):
 
 # -- demo and server ------------------------------------------------------------------------------
 
+DEMO_SIZE = 40   # projects in `danbao demo`: the 17 of core.demo_flows and 23 after the loan
+
+
 def _serve(url: str, host: str, port: int, debug: bool = False) -> None:
     from ui.app import create_app
     app = create_app({"DATABASE_URL": url})
@@ -560,8 +563,11 @@ def _serve(url: str, host: str, port: int, debug: bool = False) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="Drop all data first and load the demo afresh.")
 @click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+@click.option("--size", default=DEMO_SIZE, show_default=True, type=click.IntRange(0),
+              help="Guarantee projects: 17 in the approval flows, the rest after the loan (in force, overdue, "
+                   "released, compensated, written off); customers scale with it.")
 @click.pass_context
-def demo(ctx, host, port, reset, no_serve):
+def demo(ctx, host, port, reset, no_serve, size):
     """Zero-config demo: a SQLite file in ./instance, the standard pack, users and sample data."""
     from core import metastore
     from core.demo import DEMO_PASSWORD, DEMO_USERS, create_demo_users, load_demo
@@ -576,10 +582,13 @@ def demo(ctx, host, port, reset, no_serve):
         current = metastore.install(engine, [read_pack_dir(SEED / "standard")], **_plugin_kw())
         click.echo(f"Installed {_summary(current.meta)}")
         store = Store(engine, current.meta, registry=registry(), meta_version=current.version)
-        counts = load_demo(store)
+        counts = load_demo(store, **_demo_customers(size))
+        extra = _demo_projects(store, size)
         analyze(engine)
         click.echo(f"Demo data: {counts.enterprise_customer} enterprise customers, "
                    f"{counts.individual_customer} individual customers, {counts.bank} banks")
+        if extra is not None:
+            _echo_report(extra)
     else:
         click.echo("Metadata already installed; keeping the existing data (use --reset to start over).")
     added = create_demo_users(engine)
@@ -591,6 +600,57 @@ def demo(ctx, host, port, reset, no_serve):
         click.echo(f"  {username:<12} {name}  ({', '.join(roles)})")
     if not no_serve:
         _serve(state.url, host, port)
+
+
+def _demo_customers(size: int) -> dict:
+    """load_demo's customers and banks for a demo of `size` projects (today's 60/60/8 at least)."""
+    from core.demo_data import sizes
+    n = sizes(size)
+    return {"enterprises": max(60, n["enterprise_customer"]), "individuals": max(60, n["individual_customer"]),
+            "banks": max(8, n["bank"])}
+
+
+def _demo_projects(store, size: int):
+    """Projects after the loan for the demo (core.demo_data), beyond the approval flows' ones."""
+    import random
+    from core import demo_flows
+    from core.demo_data import add_projects
+    rest = size - (len(demo_flows.PLAN) if demo_flows.can_load(store) else 0)
+    return add_projects(store, random.Random(size), store.clock.today(), rest) if rest > 0 else None
+
+
+def _echo_report(report) -> None:
+    click.echo("Records: " + ", ".join(f"{n} {e}" for e, n in sorted(report.records.items())))
+    click.echo("Projects by stage: " + ", ".join(f"{s} {n}" for s, n in sorted(report.stages.items())))
+    for line in report.skipped:
+        click.echo(f"skipped: {line}")
+
+
+@cli.command()
+@click.option("--projects", required=True, type=click.IntRange(0), help="Guarantee projects to generate.")
+@click.option("--bulk", is_flag=True,
+              help="Insert encoded documents in batches (benchmarks: no history, no workflow instances).")
+@click.option("--seed", default=2026, show_default=True, type=int, help="The same seed gives the same data.")
+@click.option("--batch", default=2000, show_default=True, type=click.IntRange(1), help="Records a transaction (--bulk).")
+@click.pass_context
+def generate(ctx, projects, bulk, seed, batch):
+    """Generate realistic data into the database: customers with statements, banks, demo users and
+    projects in every lifecycle stage (core.demo_data). Needs the standard pack installed."""
+    import time
+    from core.demo_bulk import BulkError
+    from core.demo_data import generate as run
+    store = _store(ctx)
+    start = time.perf_counter()
+
+    def progress(entity, n):
+        click.echo(f"  {entity}: {n:,}", err=True)
+    try:
+        report = run(store, projects, seed=seed, bulk=bulk, batch=batch, progress=progress)
+    except BulkError as e:
+        _fail(f"error: {e}")
+    analyze(_state(ctx).engine)
+    _echo_report(report)
+    click.echo(f"{sum(report.records.values()):,} records in {time.perf_counter() - start:.1f} s")
 
 
 @cli.command()
