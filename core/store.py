@@ -28,6 +28,7 @@ from .history import diff
 from .registry import EMPTY, Registry
 from .numbering import next_number
 from .rollups import rollups_of
+from .warnings.hooks import on_save
 from .sqlexpr import ident, value_expr
 from .validate import Prepared, evaluate, prepare
 
@@ -75,6 +76,14 @@ class Store:
         self.meta_version = meta_version
         self.dialect = engine.dialect.name
         self.rollups = rollups_of(meta)
+        # entities watched by warning rules that run on save (docs/rules.md)
+        self.save_rules = frozenset(r.entity for r in meta.kinds.get("rules", {}).values() if r.enabled and r.on_save)
+
+    def _warn(self, c: Connection, entity: Entity, record_id: int, values: dict, created_by: str | None) -> None:
+        """Warning rules with `runs: [save]` on the record just written, in its transaction (they
+        never fail the save)."""
+        if entity.name in self.save_rules:
+            on_save(self, c, entity.name, record_id, values, created_by=created_by)
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
@@ -133,6 +142,7 @@ class Store:
                                              actor=actor.username, at=now, version=1, changes=doc))
             values = decode(entity, doc, self.types)
             self.rollups.after_write(self, c, entity, None, values, actor)
+            self._warn(c, entity, rid, values, actor.username)
         return Record(rid, entity.name, values, 1, now, actor.username, now, actor.username,
                       self.meta_version, p.cleared)
 
@@ -172,6 +182,7 @@ class Store:
                                              actor=actor.username, at=now, version=version + 1, changes=changes))
             values = decode(entity, doc, self.types)
             self.rollups.after_write(self, c, entity, old_values, values, actor)
+            self._warn(c, entity, record_id, values, row.created_by)
         rec = Record(record_id, entity.name, values, version + 1, row.created_at, row.created_by,
                      now, actor.username, self.meta_version, p.cleared)
         return rec

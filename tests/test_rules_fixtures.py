@@ -64,8 +64,11 @@ recipients:
 escalate:
   days: 3
   to: [{role: gm}]
-runs: [daily, save]
+runs: [daily]
 """
+
+# the same rule, also run by the store's write path on every save
+OVERDUE_ON_SAVE = OVERDUE.replace("runs: [daily]", "runs: [daily, save]")
 
 BIG = """\
 name: big_loan
@@ -93,17 +96,17 @@ recipients: [{creator: true}]
 USERS = {"li": ("pm",), "wang": ("pm",), "gm": ("gm",), "risk": ("risk",), "admin": ("admin",)}
 
 
-def make_pack(**rules):
-    files = dict(PACK)
+def make_pack(extra=None, **rules):
+    files = {**PACK, **(extra or {})}
     for name, text in rules.items():
         files[f"rules/{name}.yaml"] = text
     return pack("t", files)
 
 
 class World:
-    def __init__(self, engine, clock, **rules):
+    def __init__(self, engine, clock, extra=None, **rules):
         self.engine, self.clock = engine, clock
-        self.installed = metastore.install(engine, [make_pack(**rules)])
+        self.installed = metastore.install(engine, [make_pack(extra, **rules)])
         self.meta = self.installed.meta
         self.store = Store(engine, self.meta, clock=clock, meta_version=self.installed.version)
         self.users = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.warnings.hooks import on_save, on_step
 
-from .test_rules_fixtures import BIG, OVERDUE, World
+from .test_rules_fixtures import BIG, OVERDUE, OVERDUE_ON_SAVE, World
 
 STEP_PACK_RULE = BIG.replace("name: big_loan", "name: big_at_step")
 
@@ -14,27 +14,55 @@ def _save(w, loan):
         return on_save(w.store, conn, "loan", loan.id, loan.values, created_by=loan.created_by)
 
 
-def test_on_save_raises_and_resolves_with_the_save(engine, clock):
-    w = World(engine, clock, loan_overdue=OVERDUE, big_loan=BIG)     # big_loan runs daily only
-    loan = w.loan()
-    result = _save(w, loan)
-    assert result.rules == ["loan_overdue"] and result.error is None
+def test_a_save_through_the_store_raises_and_resolves_the_warning(engine, clock):
+    w = World(engine, clock, loan_overdue=OVERDUE_ON_SAVE, big_loan=BIG)     # big_loan runs daily only
+    loan = w.loan()                                                  # the one write path runs the rule
     assert [(x.rule, x.state) for x in w.warnings()] == [("loan_overdue", "open")]
     assert "客户 " in w.warnings()[0].message["zh"]            # no customer: the link is blank
     assert _save(w, loan).counts.raised == 0                    # again: nothing new
-    loan = w.store.update("loan", loan.id, {"paid": True}, version=loan.version)
-    assert _save(w, loan).counts.resolved == 1
-    assert w.warnings()[0].state == "resolved"
+    w.store.update("loan", loan.id, {"paid": True}, version=loan.version)
+    assert [(x.rule, x.state) for x in w.warnings()] == [("loan_overdue", "resolved")]
 
 
-def test_on_save_reports_a_broken_rule_and_never_raises(engine, clock):
-    broken = OVERDUE.replace("condition: not paid and", "condition: amount / 0 > 1 and")
+def test_a_rule_that_does_not_run_on_save_waits_for_the_scan(engine, clock):
+    w = World(engine, clock, big_loan=BIG)
+    w.loan(amount="5000000")
+    assert w.warnings() == []
+    w.scan()
+    assert [x.rule for x in w.warnings()] == ["big_loan"]
+
+
+def test_a_broken_rule_is_reported_and_the_save_still_succeeds(engine, clock):
+    broken = OVERDUE_ON_SAVE.replace("condition: not paid and", "condition: amount / 0 > 1 and")
     w = World(engine, clock, loan_overdue=broken)
     loan = w.loan()
-    result = _save(w, loan)
-    assert result.error is None and result.counts.errors == 1
+    assert w.store.get("loan", loan.id).values["title"] == "L1"
     [report] = w.warnings()
     assert report.key == "!error" and "division by zero" in report.error
+    assert _save(w, loan).counts.errors == 1
+
+
+REVIEW_FLOW = """\
+name: loan_review
+entity: loan
+start: review
+steps:
+  - {name: review, kind: approval, assignees: [{role: gm}], mode: any, transitions: [{to: done}]}
+  - {name: done, kind: end, outcome: approved}
+"""
+AT_REVIEW = BIG.replace("name: big_loan", "name: big_at_review") + "runs: [{step: review}]\n"
+
+
+def test_entering_a_workflow_step_runs_the_rules_naming_it(engine, clock):
+    from core.store import Actor
+    from core.workflow import Workflows
+    w = World(engine, clock, {"workflows/loan_review.yaml": REVIEW_FLOW}, big_at_review=AT_REVIEW)
+    small, big = w.loan("S", amount="100"), w.loan("B", amount="5000000")
+    assert w.warnings() == []                                   # not on save
+    wf = Workflows(w.store)
+    for loan in (small, big):
+        wf.start("loan", loan.id, "loan_review", Actor("li", ("pm",)))
+    assert [(x.rule, x.record_id) for x in w.warnings()] == [("big_at_review", big.id)]
 
 
 def test_on_step_runs_only_the_rules_naming_that_step(engine, clock):
@@ -49,7 +77,7 @@ def test_the_cli_scans_and_lists(engine, clock, tmp_path):
     from click.testing import CliRunner
 
     from ui.cli import cli
-    w = World(engine, clock, loan_overdue=OVERDUE, big_loan=BIG)
+    w = World(engine, clock, loan_overdue=OVERDUE_ON_SAVE, big_loan=BIG)
     w.loan("A")
     w.loan("Z", rate="0")
     url = engine.url.render_as_string(hide_password=False)

@@ -7,7 +7,7 @@ from metadata.errors import MetadataError
 from metadata.loader import load_packs
 
 from .conftest import pack
-from .test_rules_fixtures import OVERDUE, PACK
+from .test_rules_fixtures import OVERDUE, OVERDUE_ON_SAVE, PACK
 
 
 def problems(rule_text, extra=None):
@@ -18,7 +18,7 @@ def problems(rule_text, extra=None):
 
 
 def test_a_good_rule_compiles():
-    meta = load_packs([pack("t", {**PACK, "rules/r.yaml": OVERDUE})])
+    meta = load_packs([pack("t", {**PACK, "rules/r.yaml": OVERDUE_ON_SAVE})])
     rule = meta.kinds["rules"]["loan_overdue"]
     assert (rule.entity, rule.level, rule.daily, rule.on_save, rule.escalate_days) == ("loan", "red", True, True, 3)
     assert [r.kind for r in rule.recipients] == ["field", "formula"]
@@ -32,7 +32,7 @@ def test_a_good_rule_compiles():
     (("- field: owner", "- field: title"), "t/rules/r.yaml:10 recipients.0.field: 'title' is a text field"),
     (("- field: owner", "- field: ownr"), "t/rules/r.yaml:10 recipients.0.field: entity 'loan' has no field 'ownr'"),
     (("formula: customer.manager", "formula: customer.managr"), "t/rules/r.yaml:11 recipients.1.formula: 'customer' has no field 'managr'"),
-    (("runs: [daily, save]", "runs: [daily, {step: review}]"), "t/rules/r.yaml:15 runs.1.step: no workflow runs on entity 'loan'"),
+    (("runs: [daily]", "runs: [daily, {step: review}]"), "t/rules/r.yaml:15 runs.1.step: no workflow runs on entity 'loan'"),
     (("{{ title }} 逾期", "{{ title 逾期"), "message.zh: unbalanced '{{' and '}}'"),
     (("LOOKUP(\"warning_threshold\"", "LOOKUP(\"warning_thresholds\""), "condition: LOOKUP: no code list 'warning_thresholds'"),
 ])

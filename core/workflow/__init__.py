@@ -11,7 +11,15 @@ version an instance runs on), `resolve` (who acts), `rules` (when an approval st
 (creating related records, plugin actions), `proxies` (standing proxy authorisations), `engine`
 (actions), `queries` (to-do lists, reminders, timeline), `deadlines` and `cron` (the cron job).
 """
-from .engine import Workflows
 from .model import Instance, Task, WorkflowError
 
 __all__ = ["Instance", "Task", "WorkflowError", "Workflows"]
+
+
+def __getattr__(name: str):
+    # the engine is loaded on first use, so that `core.workflow.resolve` (who is who, also used by
+    # warning rules, which the store runs on save) can be imported without the engine and the store
+    if name == "Workflows":
+        from .engine import Workflows
+        return Workflows
+    raise AttributeError(name)

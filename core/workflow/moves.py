@@ -20,6 +20,7 @@ from ..errors import ValidationError, msg
 from ..formula import FormulaError, compile_formula
 from ..numbering import next_number
 from ..store import Actor, Store
+from ..warnings.hooks import on_step
 from . import effects as side_effects, rules, votes
 from .model import Instance, Task, error, from_row
 from .resolve import Directory, resolve
@@ -166,6 +167,16 @@ class Run:
             raise error("流程已被他人处理,请刷新后重试", "someone else acted on this workflow; reload and try again")
         i.version = expected_version + 1
 
+    def warn(self, step: str) -> None:
+        """Warning rules with `runs: [{step: …}]` naming the step just entered (docs/rules.md)."""
+        if not any(r.enabled and r.entity == self.inst.entity and step in r.steps
+                   for r in self.store.meta.kinds.get("rules", {}).values()):
+            return
+        row = self.conn.execute(select(records.c.data, records.c.created_by).where(
+            records.c.id == self.inst.record_id)).first()
+        on_step(self.store, self.conn, self.inst.entity, self.inst.record_id,
+                decode(self.entity, row.data, self.store.types), step, created_by=row.created_by)
+
     # -- moving -----------------------------------------------------------------------------
     def enter(self, name: str, *, via: str = "enter") -> None:
         step = self.wf.step(name)
@@ -174,6 +185,7 @@ class Run:
             raise error("流程在自动步骤之间循环", "the workflow loops between automatic steps")
         self.inst.step, self.inst.round = name, self.inst.round + 1
         self.effects(step.on_enter, step, "on_enter")
+        self.warn(name)
         if step.kind == "end":
             self.close_open_tasks()
             self.inst.state, self.inst.ended_at = step.outcome, self.now
