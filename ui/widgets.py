@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import url_for
+from flask import current_app, render_template, request, session, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
@@ -193,10 +193,24 @@ class FormView:
         return out
 
     def hidden_paths(self) -> str:
-        return ",".join(p for p in self.paths() if not self._state_of(p).visible)
+        return self._live_paths()[0]
 
     def readonly_paths(self) -> str:
-        return ",".join(p for p in self.paths() if self._state_of(p).readonly)
+        return self._live_paths()[1]
+
+    def _live_paths(self) -> tuple[str, str]:
+        """The drawn paths that are hidden, and those that are read-only (comma-separated): what the
+        live route compares with the form's last answer."""
+        if "_live" not in self.__dict__:
+            hidden, readonly, states = [], [], self.states
+            for p in self.paths():
+                st = states.get(p) or self.state(p)
+                if not st.visible:
+                    hidden.append(p)
+                if st.readonly:
+                    readonly.append(p)
+            self.__dict__["_live"] = (",".join(hidden), ",".join(readonly))
+        return self.__dict__["_live"]
 
     def _state_of(self, path: str) -> FieldState:
         return self.states.get(path) or self.state(path)
@@ -271,7 +285,9 @@ class FormView:
         info = {"td": '<td class="num">' if self.display.numeric(c) else "<td>",
                 "label": escape(text_in(c.label, lang)), "text": text_in(c.label, lang), "type": escape(t),
                 "ph": f' placeholder="{escape(text_in(c.placeholder, lang))}"' if c.placeholder else "",
-                "fast": t in FAST_CELL_TYPES, "cascade": t in SELECT_TYPES[:4] and self.cascade_field(c)}
+                "fast": t in FAST_CELL_TYPES, "cascade": t in SELECT_TYPES[:4] and self.cascade_field(c),
+                "computed": c.is_computed}
+        info["head"] = f'{info["td"]}<div class="field cell t-{info["type"]}" id="w-'
         if t in TEXT_INPUTS:
             mode = INPUT_MODES.get(t)
             extra = f' inputmode="{mode}"' if mode else ""
@@ -301,33 +317,37 @@ class FormView:
         raw = rows[i] if isinstance(rows, list) and i < len(rows) else None
         vals = self.values.get(table) or []
         val = vals[i] if i < len(vals) else {}
+        states, all_errors = self.states, self.all_errors
+        at, dash = f"{table}.{i}.", f"{table}-{i}-"     # names are identifiers: nothing to escape in ids
         out = []
         for c, info in self._specs(table, cols):
-            path = f"{table}.{i}.{c.name}"      # names are identifiers: nothing to escape in ids
-            st = self.states.get(path) or self.state(path)
-            if not (c.is_computed or st.readonly or not editable):
+            name = c.name
+            path, id_ = at + name, dash + name
+            st = states.get(path) or self.state(path)
+            if editable and not info["computed"] and not st.readonly:
                 if not info["fast"]:
                     out.append((c, path, None))
                     continue
-                shown = raw[c.name] if raw is not None and c.name in raw else None
-                if shown is None:
-                    shown = "" if raw is not None and c.name in raw else input_value(c, val.get(c.name))
+                if raw is not None and name in raw:
+                    shown = raw[name]
+                    if shown is None:
+                        shown = ""
+                else:
+                    shown = input_value(c, val.get(name))
                 html = self._cell_input(c, path, st, info, autofocus, shown)
             else:
-                html = self._cell_shown(c, path, val.get(c.name))
+                html = self._cell_shown(c, path, val.get(name))
                 if html is None:
                     out.append((c, path, None))
                     continue
-            id_ = path.replace(".", "-")
-            ms = self.all_errors.get(path)
             out.append((c, path,
-                        f'{info["td"]}<div class="field cell t-{info["type"]}" id="w-{id_}"'
-                        f'{"" if st.visible else " hidden"}>\n'
+                        f'{info["head"]}{id_}"{"" if st.visible else " hidden"}>\n'
                         f'  <label class="sr-only" id="l-{id_}" for="f-{id_}">{info["label"]}</label>{html}'
                         f'<span class="req" id="req-{id_}"'
                         + (f' title="{self._t("Required")}">*' if st.required and not c.required else ">")
                         + f'</span><div class="error" id="err-{id_}">'
-                        + ("".join(f"<div>{escape(m)}</div>" for m in self.errors(path)) if ms else "")
+                        + ("".join(f"<div>{escape(m)}</div>" for m in self.errors(path))
+                           if all_errors.get(path) else "")
                         + "</div>\n</div></td>"))
         return out
 
@@ -345,10 +365,27 @@ class FormView:
             return None
         if f.is_computed or st.readonly:
             html = self._cell_shown(f, path, self.value(path))
+        elif f.type == "attachment":
+            html = self._no_files(f, path)
         else:
             info = self._col("", f)
             html = self._cell_input(f, path, st, info, autofocus, self.input(path)) if info["fast"] else None
         return None if html is None else Markup(html)
+
+    def _no_files(self, f: Field, path: str) -> str | None:
+        """The files widget of an attachment field without files, as the `input` macro includes it
+        (files/widget.html): drawn by that template once per metadata version, locale and field,
+        with this session's CSRF token (which its upload request carries) put in. None when the
+        field has files or the widget is not installed: the macro draws it."""
+        if self.value(path) or "files_widget" not in current_app.jinja_env.globals:
+            return None
+        token = session.get("csrf_token") or ""
+
+        def draw():
+            html = render_template("files/widget.html", entity=self.entity, field=f, name=path, files=[])
+            return html.replace(token, _TOKEN) if token else html
+        html = self._cached(("files", self.entity.name, path, bool(token), request.script_root), draw)
+        return html.replace(_TOKEN, token) if token else html
 
     def field_html(self, f: Field, path: str, live_url: str, autofocus=None, oob: bool = False,
                    cell=None) -> Markup | None:
@@ -518,30 +555,58 @@ class FormView:
                 for code, label, active in src)
         return info["options"]
 
+    def _select_options(self, items: list, chosen: list[str]) -> str:
+        """The <option>s of a select offering `items` (what _option_items gives) with `chosen`
+        selected: the active ones, and an inactive one when chosen, in the items' order. The
+        active ones are joined once per list of items; a chosen active one is marked in place."""
+        joins = self.__dict__.setdefault("_joins", {})
+        hit = joins.get(id(items))
+        if hit is None or hit[0] is not items:
+            hit = joins[id(items)] = (items, "".join(off for code, active, off, on in items if active),
+                                      {code: (active, off, on) for code, active, off, on in items})
+        _items, joined, tags = hit
+        if not chosen:
+            return joined
+        if len(chosen) == 1:
+            tag = tags.get(chosen[0])
+            if tag is None or tag[0]:
+                return _mark(joined, tag)
+        return "".join(on if code in chosen else off for code, active, off, on in items if active or code in chosen)
+
     def _code_options(self, cl, parent: str | None) -> list:
         """The options of one level of a cascade (the children of `parent`), drawn once."""
         lang = self.display.lang
         return self._cached(("codes", cl.name, parent), lambda: _option_html(
             (i.code, text_in(i.label, lang), i.active) for i in cl.children(parent)))
 
+    def _level_options(self, cl, parent: str | None) -> tuple[str, dict]:
+        """The <option>s of the active children of `parent` joined, and (active, <option>,
+        <option selected>) by code (inactive ones too: shown when chosen), drawn once."""
+        def draw():
+            items = self._code_options(cl, parent)
+            return ("".join(off for code, active, off, on in items if active),
+                    {code: (active, off, on) for code, active, off, on in items})
+        return self._cached(("level", cl.name, parent), draw)
+
     def _cascade_level(self, cl, path: str, level: int, parent, chain: list, disabled: bool, label: str) -> str:
         """Level `level` of a cascade, as the `cascade_level` macro draws it: the select of
         `parent`'s children (active ones, and an inactive one only when chosen), then the next."""
         id_ = escape(pid(path))
         chosen = chain[level] if len(chain) > level else ""
-        items = self._code_options(cl, parent) if (parent or level == 0) else ()
-        opts = [on if code == chosen else off for code, active, off, on in items if active]
-        opts += [on for code, active, off, on in items if not active and code == chosen]
+        joined, tags = self._level_options(cl, parent) if (parent or level == 0) else ("", {})
+        opts = _mark(joined, tags.get(chosen))
         if not opts:
             return f'<span class="cascade-level" id="c-{id_}-{level}"></span>'
-        url = url_for("records.codes", codelist=cl.name, _level=level + 1, _name=path, _label=label)
+        url = self._cached(("codes-url", cl.name, level, path, label, request.script_root),
+                           lambda: url_for("records.codes", codelist=cl.name, _level=level + 1, _name=path,
+                                           _label=label))
         return (f'<span class="cascade-level" id="c-{id_}-{level}">\n'
                 f'<select name="{escape(path)}" id="f-{id_}{f"-{level}" if level else ""}"\n'
                 f'        aria-label="{escape(label)} {level + 1}" aria-describedby="err-{id_}"\n'
                 f'        hx-get="{escape(url)}"\n'
                 f'        hx-target="#c-{id_}-{level + 1}" hx-swap="outerHTML" hx-sync="this:replace"'
                 f'{" disabled" if disabled else ""}>\n'
-                f'  <option value="">{self._t("— choose —")}</option>{"".join(opts)}\n</select>\n'
+                f'  <option value="">{self._t("— choose —")}</option>{opts}\n</select>\n'
                 f'{self._cascade_level(cl, path, level + 1, chosen, chain, disabled, label)}</span>')
 
     def _cell_input(self, c: Field, path: str, st, info: dict, autofocus, shown) -> str:
@@ -578,8 +643,7 @@ class FormView:
                     f'{escape(text_in(label, lang) if isinstance(label, Mapping) else label)}</option>'
                     for code, label in self.options(path))
             else:   # the same options as options(path), each drawn once
-                opts = "".join(on if code in chosen else off for code, active, off, on in items
-                               if active or code in chosen)
+                opts = self._select_options(items, chosen)
             return (f'<select name="{name}" id="f-{id_}" aria-describedby="err-{id_}"{dis}{af}>\n'
                     f'  <option value="">{self._t("— choose —")}</option>{opts}\n</select>')
         html = (f'<input type="text" name="{name}" id="f-{id_}" value="{escape(shown)}"\n'
@@ -596,6 +660,19 @@ class FormView:
             given, raw = self.posted(path)
             return "" if not given or not raw else f"#{raw}"
         return self.display.value(f, v)
+
+
+_TOKEN = "\x00csrf\x00"     # stands for the session's CSRF token in drawings kept across sessions
+
+
+def _mark(joined: str, tag) -> str:
+    """`joined` <option>s with the option `tag` (active, <option>, <option selected>) selected: an
+    active one in its place (an option's tag occurs once: its value is unique), an inactive one
+    after the active ones; `joined` as it is without a tag."""
+    if tag is None:
+        return joined
+    active, off, on = tag
+    return joined.replace(off, on, 1) if active else joined + on
 
 
 def _option_html(items) -> list[tuple[str, bool, str, str]]:
