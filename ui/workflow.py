@@ -19,7 +19,6 @@ from core.files import attach
 from core.workflow import WorkflowError
 
 from . import context, formdata
-from .flow_start import refusal
 from .i18n import message, text_of
 from .widgets import pid
 from .workflow_committee import committee_page
@@ -100,11 +99,10 @@ def start(entity_name: str, record_id: int):
     if not context.store().allowed(current_user.actor, "update", entity):
         raise PermissionDenied(msg("没有提交该记录审批的权限", "you may not submit this record for approval"))
     name = request.form.get("_wf_workflow") or ""
-    refused = refusal(workflows(), entity, record, name)      # a product runs its own workflow only
-    if refused is not None:
-        return _refused(entity, record, message(refused))
-    try:
+    try:         # the engine refuses a workflow other than the record's product's
         workflows().start(entity.name, record.id, name, current_user.actor, opinion=_opinion())
+    except ValidationError as e:
+        return _refused(entity, record, _field_errors(entity, e.errors), errors=e.errors)
     except WorkflowError as e:
         return _refused(entity, record, message(e.message))
     return _answer(entity, record, notice=_("Submitted for approval."))

@@ -97,8 +97,9 @@ class Workflows:
                 raise NotFound()
             product = product_of(self.store.meta, entity, row.data)
             if product is not None and product.workflow != wf.name:
-                raise error(f"该记录的产品「{product.label.get('zh', product.name)}」使用流程「{product.workflow}」",
-                            f"this record's product '{product.name}' runs the workflow '{product.workflow}'")
+                own = self.workflow(product.workflow).label or {}
+                raise error(f"该记录的担保产品规定使用流程「{own.get('zh', product.workflow)}」",
+                            f"the record's product runs the workflow '{product.workflow}'")
             running = c.execute(select(wf_instances.c.id).where(and_(
                 wf_instances.c.entity == entity, wf_instances.c.record_id == record_id,
                 wf_instances.c.state == "running"))).first()
