@@ -223,3 +223,23 @@ def test_prefill_takes_only_links_and_checks_them_like_any_input(office):
     assert "关联记录 999999 不存在" in html                          # checked by the store, shown at the field
     assert not re.search(r'name="purpose"[^>]*>x<', html)        # not a link: ignored
     assert pm.get("/e/project/new?enterprise=abc").status_code == 200
+
+
+def test_a_project_lists_its_counter_guarantees_and_ledger(office):
+    """The standard project form's related sections (seed/standard/forms/project.yaml)."""
+    rid = _project(office)
+    office.store.create("counter_guarantee", {"project": rid, "kind": "mortgage", "status": "proposed",
+                                              "provider": "杭州恒信机械制造有限公司", "collateral_type": "industrial",
+                                              "property_cert_no": "浙(2025)杭州市不动产权第0012345号",
+                                              "appraised_value": "2000000"})
+    pm = office.site.as_("pm_a")
+    page = text(pm.get(f"/e/project/{rid}"))
+    for section in ("counter_guarantee_items", "fee_schedule", "receipts", "customer_deposits", "ledger", "repayments"):
+        assert f'hx-get="/e/project/{rid}/related/{section}"' in page, section
+    html = text(pm.get(f"/e/project/{rid}/related/counter_guarantee_items", htmx=True))
+    assert re.search(r'id="rel-count-counter_guarantee_items"[^>]*>1<', html)
+    assert "抵押" in html and "杭州恒信机械制造有限公司" in html
+    assert f'/e/counter_guarantee/new?project={rid}' in html
+    html = text(pm.get(f"/e/project/{rid}/related/fee_schedule", htmx=True))
+    assert 'id="rel-new-fee_schedule"' not in html                     # generated, never typed in
+    assert pm.get(f"/e/project/{rid}/related/ledger", htmx=True).status_code == 200
