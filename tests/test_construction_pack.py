@@ -13,8 +13,8 @@ import pytest
 from core.query import Filter, Query, find
 from metadata.source import read_pack_dir
 
+from .test_lifecycle_fixtures import Desk
 from .test_workflow_screens_fixtures import task_ids, text
-from .test_workflow_screens_standard import Office
 
 PACK = Path(__file__).resolve().parent.parent / "seed" / "construction"
 PRODUCT = "construction_performance"
@@ -22,7 +22,7 @@ PRODUCT = "construction_performance"
 
 @pytest.fixture
 def office(engine, clock, tmp_path, standard):
-    return Office(engine, clock, tmp_path, standard, read_pack_dir(PACK))
+    return Desk(engine, clock, tmp_path, standard, read_pack_dir(PACK))
 
 
 def test_the_pack_holds_no_python():
@@ -61,7 +61,7 @@ def test_its_limits_and_rules_are_enforced_on_the_server(office):
     assert resp.status_code == 422 and "30%" in text(resp)
 
 
-def test_from_application_to_in_force_with_its_own_flow_and_fees(office):
+def test_from_application_to_release_with_its_own_flow_and_fees(office, clock):
     resp = create(office)
     assert resp.status_code == 302, text(resp)[:3000]
     rid = int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
@@ -87,3 +87,17 @@ def test_from_application_to_in_force_with_its_own_flow_and_fees(office):
     assert values["status"] == "in_force" and values["balance"] == Decimal("800000.00")
     assert str(values["maturity_date"]) == "2028-03-18"
     assert task_ids(office.site.as_("pm_a").panel(rid)) == []
+
+    # 解保: the standard release, with this pack's reason — the letter expired without a claim
+    office.later(clock, 60)
+    proof = office.upload("pm_a", "guarantee_release", "bank_proof", "保函到期证明.pdf")
+    rel = office.new("pm_a", "guarantee_release", project=str(rid), reason="letter_expired",
+                     released_on="2026-05-20", explanation="工程已竣工验收，保函到期受益人未索赔", bank_proof=proof)
+    office.start("pm_a", "guarantee_release", rel, "guarantee_release")
+    office.act_on("pm_a", "guarantee_release", rel, "submit", _wf_opinion="保函到期")
+    office.act_on("risk", "guarantee_release", rel, "approve", _wf_opinion="同意解保")
+    office.act_on("finance", "guarantee_release", rel, "approve", _wf_opinion="无保证金需退还")
+    values = office.record(rid)
+    assert values["status"] == "released" and values["balance"] == Decimal("0.00")
+    assert str(values["closed_on"]) == "2026-05-20"
+    assert "保函到期（受益人未索赔）" in office.page("pm_a", "guarantee_release", rel)
