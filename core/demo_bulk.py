@@ -25,7 +25,8 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, text
 
 from .codec import encode
-from .compute import Evaluator
+from .compute import Evaluator, child_order, coerce_result
+from .fastformula import compile_fast
 from .db import record_rows, records, sequences
 from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, SHARES, STATUS, Refs, Report, available_stages, created_at,
                         enterprise_values, gm_limit, plan, project_bundle, sizes)
@@ -51,6 +52,8 @@ class BulkWriter:
         self.made: Counter = Counter()
         self._defaults: dict[str, dict] = {}
         self._files: dict[tuple[str, str], list] = {}
+        self._plans: dict[str, _Plan] = {}
+        self._dirty: set[str] = set()
 
     # -- values -----------------------------------------------------------------------------
     def defaults(self, name: str) -> dict:
@@ -62,20 +65,26 @@ class BulkWriter:
             self._defaults[name] = {k: v for k, v in env.items() if entity.has(k)}
         return self._defaults[name]
 
+    def plan(self, name: str) -> "_Plan":
+        if name not in self._plans:
+            self._plans[name] = _Plan(self, name)
+        return self._plans[name]
+
     def complete(self, name: str, given: dict, *, rollups: dict | None = None, links=None) -> dict:
         """Typed values with defaults, rollups and computed fields (`links(entity, id)` -> values)."""
-        entity = self.meta.entity(name)
-        values = {**self.defaults(name), **{k: self._parse(entity.field(k), v) for k, v in given.items()},
-                  **(rollups or {})}
-        for f in entity.fields:
-            if f.is_table and values.get(f.name):
-                static = [c for c in f.fields if c.default is not None and not c.default_formula]
-                values[f.name] = [{**{c.name: self._row_default(name, f, c) for c in static if c.name not in r},
-                                   **r} for r in values[f.name]]
-        errors: dict = {}
-        Evaluator(entity, self.store.functions, self.today, errors, self.store.types, links).compute(values)
-        if errors:
-            raise BulkError(f"{name}: {errors}")
+        plan = self.plan(name)
+        parse = plan.parse
+        values = {**plan.defaults, **{k: parse[k](v) for k, v in given.items()}, **(rollups or {})}
+        for table, static in plan.row_defaults:
+            if values.get(table):
+                values[table] = [{**{c: v for c, v in static if c not in r}, **r} for r in values[table]]
+        try:
+            plan.compute(values, links)
+        except Exception:  # noqa: BLE001 - the store's evaluator decides and reports (below)
+            errors: dict = {}
+            Evaluator(plan.entity, self.store.functions, self.today, errors, self.store.types, links).compute(values)
+            if errors:
+                raise BulkError(f"{name}: {errors}") from None
         self.made[name] += 1
         n = self.made[name]
         if n <= VERIFY_FIRST or n % VERIFY_EVERY == 0:
@@ -113,6 +122,7 @@ class BulkWriter:
         if key not in self.seq:
             self.seq[key] = conn.execute(select(sequences.c.value).where(sequences.c.name == key)).scalar() or 0
         self.seq[key] += 1
+        self._dirty.add(key)
         return format_number(pattern, at, self.seq[key])
 
     def file(self, conn, name: str, field: str) -> list:
@@ -154,10 +164,68 @@ class BulkWriter:
 
     def finish(self, conn) -> None:
         """Advance the numbering sequences past what was drawn."""
-        for key, value in self.seq.items():
+        keys = sorted(self._dirty)
+        if keys:
             conn.execute(text("INSERT INTO sequences (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"),
-                         {"n": key})
-            conn.execute(text("UPDATE sequences SET value = :v WHERE name = :n AND value < :v"), {"n": key, "v": value})
+                         [{"n": k} for k in keys])
+            conn.execute(text("UPDATE sequences SET value = :v WHERE name = :n AND value < :v"),
+                         [{"n": k, "v": self.seq[k]} for k in keys])
+        self._dirty.clear()
+
+
+class _Plan:
+    """One entity's record making, prepared once: defaults, input parsers, child-row defaults and
+    the computed fields as closures (core.fastformula) in the store's order."""
+
+    def __init__(self, w: BulkWriter, name: str):
+        entity = self.entity = w.meta.entity(name)
+        self.defaults = w.defaults(name)
+        self.today = w.today
+        self.parse = {f.name: self._parser(w, f) for f in entity.fields}
+        self.row_defaults = [(f.name, [(c.name, w._row_default(name, f, c)) for c in f.fields
+                                       if c.default is not None and not c.default_formula])
+                             for f in entity.fields if f.is_table]
+        self.row_defaults = [(t, static) for t, static in self.row_defaults if static]
+        self.targets = {f.name: f.entity for f in entity.fields for f in (f, *f.fields) if f.type == "link"}
+        links = frozenset(self.targets)
+        fns = w.store.functions
+
+        def step(f):
+            return f.name, compile_fast(f.formula, fns, links), (lambda v, f=f: coerce_result(f, v))
+        self.tables = [(t.name, [step(f) for f in order]) for t in entity.fields if t.is_table
+                       for order in [child_order(t)] if order]
+        self.computed = [step(entity.field(n)) for n in entity.computed_order]
+
+    @staticmethod
+    def _parser(w: BulkWriter, f):
+        if f.is_table:
+            return lambda rows, f=f: w._parse(f, rows)
+        parse = w.store.types.type(f.type).parse
+        return lambda v: parse(v, f)
+
+    def compute(self, values: dict, links) -> None:
+        """What Evaluator.compute does (raises on anything unexpected: the caller falls back)."""
+        ctx = _LinkCtx(self.today, self.targets, links)
+        for table, order in self.tables:
+            for row in values.get(table) or []:
+                env = {**row, "parent": values}
+                for name, fn, coerce in order:
+                    row[name] = env[name] = coerce(fn(env, ctx))
+        for name, fn, coerce in self.computed:
+            values[name] = coerce(fn(values, ctx))
+
+
+class _LinkCtx:
+    __slots__ = ("today", "targets", "load", "loaded")
+
+    def __init__(self, today, targets, load):
+        self.today, self.targets, self.load, self.loaded = today, targets, load, {}
+
+    def linked(self, name: str, rid: int):
+        key = (self.targets[name], rid)
+        if key not in self.loaded:
+            self.loaded[key] = self.load(*key)
+        return self.loaded[key]
 
 
 def project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: datetime):
@@ -171,18 +239,28 @@ def project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: dateti
     def customer(entity, rid):
         return refs_names.get((entity, rid))
     pvals = w.complete("project", project, links=customer)
-    rollup_fields = [f for f in meta.entity("project").fields if f.is_rollup]
+    by_source: dict[str, list] = {}
+    for f in meta.entity("project").fields:
+        if f.is_rollup and f.rollup.link == "project":
+            by_source.setdefault(f.rollup.source, []).append(f)
     made: list[tuple[str, dict]] = []
+    rollups: dict = {}          # the project's rollups over `made` (the others are still 0 or blank)
+
+    def refresh(source: str) -> bool:
+        if source not in by_source:
+            return False
+        rollups.update(_rollups(w, by_source[source], made))
+        return True
     previous = None
     for name, vals in bundle["children"]:
-        if previous is not None and name != previous and rollup_fields:
-            pvals = w.complete("project", project, rollups=_rollups(w, rollup_fields, made), links=customer)
+        if previous is not None and name != previous and refresh(previous):
+            pvals = w.complete("project", project, rollups=dict(rollups), links=customer)
         child = w.given(conn, name, {**vals, "project": 1}, at)   # the real id once inserted
         cvals = w.complete(name, child, links=lambda entity, rid: pvals if entity == "project" else customer(entity, rid))
         made.append((name, {**cvals, "id": len(made) + 1}))
         previous = name
-    if made and rollup_fields:
-        pvals = w.complete("project", project, rollups=_rollups(w, rollup_fields, made), links=customer)
+    if previous is not None and refresh(previous):
+        pvals = w.complete("project", project, rollups=dict(rollups), links=customer)
     types = w.store.types
     return (encode(meta.entity("project"), pvals, types=types),
             [(name, encode(meta.entity(name), {k: v for k, v in vals.items() if k != "id"}, types=types))
@@ -209,7 +287,7 @@ def _rollups(w: BulkWriter, fields, made) -> dict:
     from .rollups import aggregate
     out = {}
     for f in fields:
-        rows = [vals for name, vals in made if name == f.rollup.source and f.rollup.link == "project"]
+        rows = [vals for name, vals in made if name == f.rollup.source]
         out[f.name] = aggregate(w.store, w.meta.entity(f.rollup.source), f, rows)
     return out
 
