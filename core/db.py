@@ -327,3 +327,42 @@ warning_recipients = Table(
     Column("escalated", Boolean, nullable=False, default=False),   # added by escalation
     Index("ix_warning_recipients_user", "username", "warning_id"),
 )
+
+
+# -- messages (core/messages.py, docs/ui.md "Messages") ----------------------------------------
+
+messages = Table(
+    "messages", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False),        # message | task | warning | reminder
+    Column("sender", String(100)),                     # null: the system
+    Column("subject", Doc, nullable=False),            # a string, or {zh: …, en: …} for system messages
+    Column("body", Doc),
+    Column("entity", String(63)),                      # the record it is about (optional)
+    Column("record_id", Id),
+    Column("ref", Id),                                 # the task or warning it announces
+    Column("audience", Doc),                           # as addressed: {users, departments, roles}
+    Column("sent_at", DateTime, nullable=False),
+    Index("ix_messages_ref", "kind", "ref"),
+    Index("ix_messages_sender", "sender", "id"),
+)
+
+message_recipients = Table(
+    "message_recipients", schema,
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("username", String(100), primary_key=True),
+    Column("read_at", DateTime),
+    Index("ix_message_recipients_inbox", "username", "read_at", "message_id"),
+)
+
+announcements = Table(
+    "announcements", schema,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("body", String(10000), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("published_at", DateTime, nullable=False),  # shown from then …
+    Column("expires_at", DateTime),                    # … until then (null: no end)
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_announcements_published", "published_at", "expires_at"),
+)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .. import messages
 from ..db import WARNING_LIVE, warning_recipients as wr, warnings as w
 from .evaluate import ERROR_KEY, Outcome
 
@@ -108,9 +109,11 @@ def _recipients(conn, wanted: Mapping[int, tuple[str, ...]]) -> None:
                                                wr.c.escalated.is_(False))))
     if add:
         conn.execute(_insert(conn, wr).on_conflict_do_nothing(index_elements=["warning_id", "username"]), add)
+        messages.on_warning(conn, add)               # each new recipient gets it in the inbox
 
 
 def add_recipients(conn, warning_id: int, users: Iterable[str], *, escalated: bool) -> None:
     rows = [{"warning_id": warning_id, "username": u, "escalated": escalated} for u in dict.fromkeys(users)]
     if rows:
         conn.execute(_insert(conn, wr).on_conflict_do_nothing(index_elements=["warning_id", "username"]), rows)
+        messages.on_warning(conn, rows)

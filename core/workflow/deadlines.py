@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 
+from .. import messages
 from ..db import wf_instances, wf_tasks
 from ..errors import DanbaoError
 from ..store import Actor
@@ -66,6 +67,7 @@ def _instance(workflows, iid: int, now: datetime) -> list[dict]:
             if action == "remind":
                 run.conn.execute(update(wf_tasks).where(wf_tasks.c.id == task.id).values(reminded_at=now))
                 run.log("remind", task_id=task.id, data={"to": task.assignee})
+                messages.on_reminder(run.conn, task=task, step=step, inst=run.inst, now=now)
             elif action == "escalate":
                 holding = {t.assignee for t in run.tasks() if t.state in ("open", "waiting") and t.id != task.id}
                 target = [p for p in run.resolve(step.deadline.to) if p != task.assignee]

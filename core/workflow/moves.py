@@ -13,6 +13,7 @@ from sqlalchemy import and_, insert, select, update
 
 from metadata.workflow import FORWARD, Effect, Step, Workflow
 
+from .. import messages
 from ..codec import decode
 from ..compute import is_blank
 from ..db import records, wf_actions, wf_instances, wf_tasks
@@ -116,10 +117,13 @@ class Run:
             due_at = self.now + timedelta(hours=step.deadline.hours) if step.deadline else None
         else:
             due_at = due or None
-        return self.conn.execute(insert(wf_tasks).values(
+        task_id = self.conn.execute(insert(wf_tasks).values(
             instance_id=self.inst.id, step=step.name, round=self.inst.round, assignee=assignee, kind=kind,
             state=state, seq=seq, origin=origin, waits_for=waits_for, created_at=self.now, due_at=due_at,
             **extra).returning(wf_tasks.c.id)).scalar_one()
+        messages.on_task(self.conn, task_id=task_id, assignee=assignee, kind=kind, state=state, step=step,
+                         inst=self.inst, now=self.now)           # it arrives in the inbox (core/messages.py)
+        return task_id
 
     def finish_task(self, task: Task, action: str, opinion: str | None = None, *, state: str = "done",
                     on_behalf_of: str | None = None) -> None:
