@@ -50,7 +50,7 @@ from decimal import Decimal
 from common import DEFAULT_SQLITE, ROOT, fmt, machine, server_version, summary
 from flask import Blueprint, abort, request
 from flask import render_template as flask_render
-from flask_login import login_required
+from flask_login import current_user, login_required
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select, text
 
@@ -171,7 +171,7 @@ def ensure_user(engine) -> int:
 BASE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{% block title %}{% endblock %} · 担保业务平台</title>
-<link rel="stylesheet" href="/static/danbao.css"><link rel="stylesheet" href="/static/{{ css }}">
+<link rel="stylesheet" href="/static/danbao.css"><link rel="stylesheet" href="/static/{{ css }}">{% block head %}{% endblock %}
 <script src="/static/vendor/htmx.min.js" defer></script>
 </head>
 <body hx-headers='{{ {"X-CSRFToken": csrf_token()} | tojson }}'>
@@ -182,9 +182,9 @@ BASE = """<!doctype html>
 {% set flow = flow_counts() %}{% if flow is not none %}<div class="side-group" role="group" aria-labelledby="nav-flow"><span class="side-head" id="nav-flow">审批</span>
 <a href="/flow/todo">待办{% if flow.todo %} <span class="badge info">{{ flow.todo }}</span>{% endif %}</a><a href="/flow/done">已办</a>
 <a href="/flow/started">我发起的{% if flow.started %} <span class="badge">{{ flow.started }}</span>{% endif %}</a>
-<a href="/flow/cc">抄送我的{% if flow.cc %} <span class="badge info">{{ flow.cc }}</span>{% endif %}</a></div>{% endif %}
-<a href="/e/individual_customer">个人客户</a>
-<a href="/e/enterprise_customer" class="on">企业客户</a><a href="/e/institution">其他机构</a><a href="/e/bank">合作银行</a></nav>
+<a href="/flow/cc">抄送我的{% if flow.cc %} <span class="badge info">{{ flow.cc }}</span>{% endif %}</a>
+<a href="/flow/proxies">我的审批代理</a></div>{% endif %}
+{% set roles = current_user.roles %}%(nav)s</nav>
 <main id="main">{% block content %}{% endblock %}</main></div>
 </body></html>"""
 
@@ -227,9 +227,11 @@ VIEW = """{% extends "hand/base.html" %}
 {% for k, label, kind in cols %}<th{% if kind in ('money', 'percent', 'percent4', 'int') %} class="num"{% endif %}>{{ label }}</th>{% endfor %}</tr></thead><tbody>
 {% for r in rows %}<tr><td class="num muted">{{ loop.index }}</td>{% for k, label, kind in cols %}<td{% if kind in ('money', 'percent', 'percent4', 'int') %} class="num"{% endif %}>{{ r[k] | show(kind) }}</td>{% endfor %}</tr>{% endfor %}
 </tbody></table></div>{% else %}<span class="muted">无</span>{% endif %}{% endmacro %}
+{% block head %}<link rel="stylesheet" href="/static/record_extras.css">{% endblock %}
 {% block content %}
 <p class="crumbs"><a href="/e/enterprise_customer">企业客户</a> / {{ d.name }}</p>
 <div class="head record-head"><h1>{{ d.name }}</h1><div class="toolbar"><a class="btn primary" href="/hand/ec/{{ id }}/edit">编辑</a></div></div>
+{% if may(SCORE_ROLES) %}<div class="toolbar record-actions"><a class="btn" href="/score/enterprise_customer/{{ id }}">评分</a></div>{% endif %}
 <p class="muted small record-meta">记录 #{{ id }} · 第 {{ version }} 版 · {{ created_at.strftime('%Y-%m-%d %H:%M') }} 由 {{ created_by }} 创建 · {{ updated_at.strftime('%Y-%m-%d %H:%M') }} 由 {{ updated_by }} 修改</p>
 <section class="tab"><h2>注册信息</h2>
 <div class="card section"><h3>工商注册信息</h3><dl class="fields grid cols-2">
@@ -274,6 +276,10 @@ VIEW = """{% extends "hand/base.html" %}
 <section class="tab"><h2>备注与附件</h2>
 <div class="card section"><h3>备注与附件</h3><dl class="fields cols-1"><div class="field"><dt>备注</dt><dd>{{ d.remarks | nl2br }}</dd></div></dl>
 <dl class="fields grid cols-1">{{ f('附件（营业执照、章程等）', (d.attachments or []) | map(attribute='name') | join('、')) }}</dl></div>
+</section>
+<section class="tab"><h2>业务与评分</h2>
+{% if may(PROJECT_ROLES) %}<div class="card section related" hx-get="/e/enterprise_customer/{{ id }}/related/projects" hx-trigger="load" hx-swap="outerHTML"><h3>担保项目</h3><p class="muted small">加载中…</p></div>{% endif %}
+{% if may(RUN_ROLES) %}<div class="card section related" hx-get="/e/enterprise_customer/{{ id }}/related/score_runs" hx-trigger="load" hx-swap="outerHTML"><h3>信用评分记录</h3><p class="muted small">加载中…</p></div>{% endif %}
 </section>
 {% endblock %}"""
 
@@ -451,12 +457,32 @@ def hand_written(app, meta):
             return label_of[kind].get(v, v)
         return v
 
+    def read_roles(name):
+        roles = meta.entity(name).permissions.get("read") if name in meta.entities else None
+        return None if roles is None else frozenset(roles)
+
+    # the side navigation as a developer would type it: a link per screen, each shown to the roles
+    # that may read it (the generated one lists every entity the user may read, in this order)
+    nav = []
+    for e in sorted(meta.entities.values(), key=lambda e: (e.pack, e.label.get("zh", e.name))):
+        link = (f'<a href="/e/{e.name}"' + (' class="on"' if e.name == ENTITY else "")
+                + f'>{e.label.get("zh", e.name)}</a>')
+        roles = read_roles(e.name)
+        nav.append(link if roles is None else "{% if may(" + repr(tuple(sorted(roles))) + ") %}" + link + "{% endif %}")
+    base = BASE.replace("%(nav)s", "\n".join(nav))
+
+    def may(roles):     # roles None: everyone
+        return roles is None or bool(set(current_user.roles) & set(roles))
+
     env = app.jinja_env
-    env.loader = ChoiceLoader([DictLoader({"hand/base.html": BASE, "hand/view.html": VIEW, "hand/edit.html": EDIT,
+    env.loader = ChoiceLoader([DictLoader({"hand/base.html": base, "hand/view.html": VIEW, "hand/edit.html": EDIT,
                                            "hand/list.html": LIST, "hand/results.html": RESULTS}), env.loader])
     env.filters.update(money=money, show=show, region=region, chain=chain, levels=levels,
                        yesno=lambda v: "是" if v else "否")
-    env.globals.update(TABLES=TABLES, CODES=codes, REGION_FILTER=region_filter, INDUSTRY_FILTER=industry_filter)
+    env.globals.update(TABLES=TABLES, CODES=codes, REGION_FILTER=region_filter, INDUSTRY_FILTER=industry_filter,
+                       may=may, SCORE_ROLES=(meta.entity("score_run").permissions.get("create")
+                                             if "score_run" in meta.entities else ()),
+                       PROJECT_ROLES=read_roles("project"), RUN_ROLES=read_roles("score_run"))
     engine = app.extensions["danbao"].engine
     bp = Blueprint("hand", __name__)
 

@@ -210,7 +210,10 @@ class Display:
     def date(self, v) -> str:
         if not hasattr(v, "year"):
             return str(v)
-        return format_date(v, DATE_FORMATS.get(self.lang, "medium"), locale=self._locale)
+        pattern = DATE_FORMATS.get(self.lang, "medium")
+        if pattern == "yyyy-MM-dd":     # Babel's text, without parsing the pattern for every date
+            return f"{v.year:04d}-{v.month:02d}-{v.day:02d}"
+        return format_date(v, pattern, locale=self._locale)
 
     def datetime(self, v) -> str:
         if not hasattr(v, "hour"):

@@ -110,11 +110,17 @@ def _view_value(display: Display, f: Field, v) -> Markup:
 
 def _view_fields(display: Display, fields: list[Field], values: dict) -> Markup:
     """The <dt>/<dd> pairs of a section's plain fields on the record view."""
+    return Markup("".join(f'{_view_open(display, f)}{_view_value(display, f, values.get(f.name))}</dd></div>\n      '
+                          for f in fields))
+
+
+def _view_open(display: Display, f: Field) -> str:
+    """A plain field's wrapper, label and <dd> on the record view, drawn once per metadata version
+    and language."""
     num, lang = ' class="num"', display.lang
-    return Markup("".join(
+    return cached(display.meta, ("view-open", id(f), lang), lambda: (
         f'\n      <div class="field" id="v-{f.name}"><dt>{escape(label_in(f.label, lang))}</dt>'
-        f'<dd{num if display.numeric(f) else ""}>{_view_value(display, f, values.get(f.name))}</dd></div>\n      '
-        for f in fields))
+        f'<dd{num if display.numeric(f) else ""}>'))
 
 
 def _view_rows(display: Display, cols: list[Field], rows: list[dict]) -> Markup:
@@ -154,7 +160,8 @@ def _view_table(display: Display, f: Field, rows) -> str:
         return f'<span class="muted">{escape(_("None"))}</span>'
     cols = [c for c in f.fields if not c.hidden]
     num, lang = ' class="num"', display.lang
-    head = "".join(f'<th{num if display.numeric(c) else ""}>{escape(label_in(c.label, lang))}</th>' for c in cols)
+    head = cached(display.meta, ("view-head", id(f), lang), lambda: "".join(
+        f'<th{num if display.numeric(c) else ""}>{escape(label_in(c.label, lang))}</th>' for c in cols))
     return (f'<div class="scroll">\n    <table class="data compact child" id="view-{f.name}">\n'
             f'      <thead><tr><th class="num">#</th>{head}</tr></thead>\n'
             f'      <tbody>{_view_rows(display, cols, rows)}</tbody>\n    </table>\n    </div>')
