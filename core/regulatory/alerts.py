@@ -1,0 +1,104 @@
+"""Regulatory breaches as warnings (docs/regulatory.md "Warnings").
+
+`check(store, today)` computes the company's figures and the effect of approving every project
+under application, and writes each result into a `regulatory_check` record (one with scope
+`company`, one per application) through the store's one write path, as the system. The warning
+rules `regulatory_company` and `regulatory_application` (seed/standard/rules) watch those records
+(`runs: [daily, save]`): a record with breaches raises a warning on its save, a record whose
+breaches are cleared resolves it — the warning machinery's own lifecycle, levels, recipients and
+deduplication. Run `check` daily before the warning scan, and for one application with
+`check_application` when it enters an approval step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..query import Filter, Query, find
+from ..store import SYSTEM
+from .config import load
+from .figures import CompanyFigures, company_figures
+from .whatif import effect_of_approving
+
+ENTITY = "regulatory_check"
+PAGE = 200
+
+
+@dataclass
+class CheckResult:
+    company_breaches: int = 0
+    applications: int = 0
+    applications_breaching: int = 0
+
+
+def _text(messages) -> str | None:
+    return "；".join(m["zh"] for m in messages) or None
+
+
+def _save(store, existing, values: dict) -> int:
+    if existing is None:
+        return store.create(ENTITY, values, actor=SYSTEM).id
+    changed = {k: v for k, v in values.items() if existing.values.get(k) != v}
+    if changed:
+        store.update(ENTITY, existing.id, changed, version=existing.version, actor=SYSTEM)
+    return existing.id
+
+
+def _existing(store, filters) -> object | None:
+    rows = find(store.engine, store.meta, Query(ENTITY, filters, sort=["id"], limit=1), store.types)
+    return rows[0] if rows else None
+
+
+def record_company(store, f: CompanyFigures) -> int:
+    return _save(store, _existing(store, [Filter("scope", "eq", "company")]), {
+        "scope": "company", "subject": "公司 Company", "checked_on": f.today, "liability_balance": f.liability_balance,
+        "leverage": f.leverage, "leverage_limit": f.leverage_limit, "breaches": _text(f.breaches)})
+
+
+def check_application(store, project_id: int, today: date) -> int:
+    """Check one project (call it when an application enters an approval step): its check record's id."""
+    e = effect_of_approving(store, project_id, today)
+    cfg = load(store.meta)
+    title = store.get(cfg.project["entity"], project_id).values.get(store.meta.entity(cfg.project["entity"]).title_field)
+    breaches = [b for line, b in zip([x for x in e.lines if x.breaches], e.breaches) if line.worsens] if e.applies else []
+    return _save(store, _existing(store, [Filter("scope", "eq", "application"), Filter("project", "eq", project_id)]), {
+        "scope": "application", "project": project_id, "subject": f"{title or project_id} {e.customer_label}",
+        "checked_on": today, "liability_balance": e.after.liability_balance, "leverage": e.after.leverage,
+        "leverage_limit": e.after.leverage_limit, "breaches": _text(breaches)})
+
+
+def check(store, today: date) -> CheckResult:
+    """The daily check: the company record, every application, and the records of projects that left
+    the application stages (their breaches cleared, so their warnings resolve)."""
+    cfg = load(store.meta)
+    p = cfg.project
+    result = CheckResult()
+    f = company_figures(store, today)
+    record_company(store, f)
+    result.company_breaches = len(f.breaches)
+    checked: set[int] = set()
+    last = 0
+    while True:
+        rows = find(store.engine, store.meta, Query(p["entity"], [Filter(p["status"], "in", p["application"]),
+                                                                   Filter("id", "gt", last)], sort=["id"], limit=PAGE),
+                    store.types)
+        if not rows:
+            break
+        for r in rows:
+            rid = check_application(store, r.id, today)
+            checked.add(r.id)
+            result.applications += 1
+            if store.get(ENTITY, rid).values.get("breaches"):
+                result.applications_breaching += 1
+        last = rows[-1].id
+    last = 0
+    while True:
+        rows = find(store.engine, store.meta, Query(ENTITY, [Filter("scope", "eq", "application"), Filter("breaches", "notblank"),
+                                                              Filter("id", "gt", last)], sort=["id"], limit=PAGE), store.types)
+        if not rows:
+            break
+        for r in rows:
+            if r.values.get("project") not in checked:
+                store.update(ENTITY, r.id, {"breaches": None, "checked_on": today}, version=r.version, actor=SYSTEM)
+        last = rows[-1].id
+    return result

@@ -1,0 +1,196 @@
+"""融资担保责任余额 in SQL: the balance in force of every project, weighted by its category, summed per
+customer and for the company; customers' and related groups' shares. Nothing is loaded row by row:
+the database groups and sums, Python gets the totals and the top customers.
+
+Amounts are added as whole numbers (balance in cents × weight in hundredths of a percent) on both
+databases, so the result is exact on SQLite too (it has no decimal type).
+
+`extra` adds one hypothetical project (its customer ids, balance and weighting) to the books: the
+same queries then answer "after approving it" (core/regulatory/whatif.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import text
+
+from metadata.model import Metadata
+
+from ..sqlexpr import ident, value_expr
+from .config import Config, Weighting
+
+UNIT = Decimal(10) ** 6          # cents × hundredths of a percent -> yuan
+
+
+@dataclass(frozen=True)
+class Extra:
+    customer: tuple                # ids in the order of cfg.project["customers"] (None where not that kind)
+    balance: Decimal
+    weighting: Weighting
+
+
+@dataclass(frozen=True)
+class CustomerLiability:
+    customer: tuple                # (link ids …)
+    liability: Decimal
+
+
+def _bp(weight: Decimal) -> str:
+    return str(int((weight * 100).to_integral_value()))
+
+
+def _cents(value: Decimal) -> str:
+    return str(int((value * 100).to_integral_value()))
+
+
+class Sql:
+    """The SQL pieces for one configuration, metadata and database."""
+
+    def __init__(self, meta: Metadata, cfg: Config, dialect: str):
+        self.meta, self.cfg, self.dialect = meta, cfg, dialect
+        p = cfg.project
+        self.entity = meta.entity(p["entity"])
+        self.links = list(p["customers"])
+        self.params: dict[str, Any] = {}
+
+    def bind(self, value) -> str:
+        key = f"q{len(self.params)}"
+        self.params[key] = value
+        return f":{key}"
+
+    def expr(self, name: str, column: str = "r.data") -> str:
+        return value_expr(self.dialect, self.entity.field(name), column)
+
+    def cents(self, name: str) -> str:
+        e = self.expr(name)
+        if self.dialect == "sqlite":
+            return f"CAST(ROUND({e} * 100) AS INTEGER)"
+        return f"ROUND({e} * 100)"
+
+    def _case(self, pick) -> str:
+        """CASE over product, then business type, giving pick(weighting) (a SQL literal)."""
+        p = self.cfg.project
+        product, btype = self.expr(p["product"]), self.expr(p["business_type"])
+        whens = [f"WHEN {product} = {self.bind(n)} THEN {pick(w)}" for n, w in sorted(self.cfg.by_product.items())]
+        whens += [f"WHEN {btype} = {self.bind(n)} THEN {pick(w)}" for n, w in sorted(self.cfg.by_business_type.items())]
+        return f"CASE {' '.join(whens)} ELSE {pick(self.cfg.default)} END"
+
+    def projects(self, extra: Extra | None = None, customer: tuple | None = None) -> str:
+        """One row per project in force: c0…cN (customer ids), bal (cents), w, w_over (hundredths of a
+        percent), cap (cents or NULL)."""
+        p = self.cfg.project
+        live = "0" if self.dialect == "sqlite" else "false"
+        statuses = ", ".join(self.bind(s) for s in p["in_force"])
+        cols = [f"{self.expr(link)} AS c{i}" for i, link in enumerate(self.links)]
+        w = self._case(lambda x: _bp(x.weight))
+        wo = self._case(lambda x: _bp(x.weight_over if x.cap is not None else x.weight))
+        cap = self._case(lambda x: _cents(x.cap) if x.cap is not None else "CAST(NULL AS BIGINT)")
+        where = [f"r.entity = '{ident(self.entity.name)}'", f"r.deleted = {live}",
+                 f"{self.expr(p['status'])} IN ({statuses})", f"{self.expr(p['balance'])} IS NOT NULL"]
+        if customer is not None:
+            where.append(self._same_customer(customer, [self.expr(link) for link in self.links]))
+        sql = (f"SELECT {', '.join(cols)}, {self.cents(p['balance'])} AS bal, {w} AS w, {wo} AS w_over, "
+               f"{cap} AS cap FROM records r WHERE {' AND '.join(where)}")
+        if extra is not None:
+            x = extra.weighting
+            ids = ", ".join(f"CAST({self.bind(v)} AS BIGINT) AS c{i}" for i, v in enumerate(extra.customer))
+            sql += (f" UNION ALL SELECT {ids}, {_cents(extra.balance)}, {_bp(x.weight)}, "
+                    f"{_bp(x.weight_over if x.cap is not None else x.weight)}, "
+                    f"{_cents(x.cap) if x.cap is not None else 'CAST(NULL AS BIGINT)'}")
+        return sql
+
+    def _same_customer(self, customer: tuple, exprs: Sequence[str]) -> str:
+        parts = []
+        for e, v in zip(exprs, customer):
+            parts.append(f"{e} IS NULL" if v is None else f"{e} = {self.bind(v)}")
+        return "(" + " AND ".join(parts) + ")"
+
+    def customers(self, extra: Extra | None = None, customer: tuple | None = None) -> str:
+        """One row per customer: c0…cN, liab (units), bal (cents). The capped weight applies when the
+        customer's balance in force (all its projects) is above the cap."""
+        cs = ", ".join(f"c{i}" for i in range(len(self.links)))
+        weighted = ("SELECT *, SUM(bal) OVER (PARTITION BY " + cs + ") AS cust_bal FROM (" +
+                    self.projects(extra, customer) + ") p")
+        return (f"SELECT {cs}, SUM(bal * CASE WHEN cap IS NOT NULL AND cust_bal > cap THEN w_over ELSE w END) "
+                f"AS liab, SUM(bal) AS bal FROM ({weighted}) x GROUP BY {cs}")
+
+    def related(self) -> str | None:
+        """Pairs (owner, kind, rid): customer `rid` of link kind `kind` is a related party the customer
+        `owner` (of the link kind that has a related table) lists, matched by USCC / ID number."""
+        parts = []
+        live = "0" if self.dialect == "sqlite" else "false"
+        for j, link in enumerate(self.links):
+            src = self.cfg.customers[link]
+            if not src.get("related"):
+                continue
+            owner_entity = self.meta.entity(src["entity"])
+            table = owner_entity.field(src["related"])
+            code = f"UPPER(TRIM({value_expr(self.dialect, table.child(src['related_code']), 'rr.data')}))"
+            for k, other in enumerate(self.links):
+                target = self.meta.entity(self.cfg.customers[other]["entity"])
+                their = f"UPPER(TRIM({value_expr(self.dialect, target.field(self.cfg.customers[other]['id_code']), 'm.data')}))"
+                parts.append(
+                    f"SELECT DISTINCT rr.record_id AS owner, {j} AS okind, {k} AS kind, m.id AS rid FROM record_rows rr "
+                    f"JOIN records m ON m.entity = '{ident(target.name)}' AND m.deleted = {live} AND {their} = {code} "
+                    f"WHERE rr.entity = '{ident(owner_entity.name)}' AND rr.field = '{ident(table.name)}' "
+                    f"AND NOT (m.id = rr.record_id AND {j} = {k})")
+        return " UNION ".join(parts) if parts else None
+
+
+def _units(value) -> Decimal:
+    return (Decimal(value or 0) / UNIT).quantize(Decimal("0.01"))
+
+
+def total(conn, sql: Sql, extra: Extra | None = None) -> Decimal:
+    row = conn.execute(text(f"SELECT SUM(liab) FROM ({sql.customers(extra)}) t"), sql.params).first()
+    return _units(row[0])
+
+
+def top(conn, sql: Sql, n: int, extra: Extra | None = None) -> list[CustomerLiability]:
+    cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
+    rows = conn.execute(text(f"SELECT {cs}, liab FROM ({sql.customers(extra)}) t ORDER BY liab DESC, {cs} LIMIT {int(n)}"),
+                        sql.params).all()
+    return [CustomerLiability(tuple(r[:-1]), _units(r[-1])) for r in rows]
+
+
+def of_customer(conn, sql: Sql, customer: tuple, extra: Extra | None = None) -> Decimal:
+    row = conn.execute(text(f"SELECT SUM(liab) FROM ({sql.customers(extra, customer)}) t"), sql.params).first()
+    return _units(row[0])
+
+
+def _group_sql(sql: Sql, extra: Extra | None) -> str | None:
+    rel = sql.related()
+    if rel is None:
+        return None
+    n = len(sql.links)
+    cs = ", ".join(f"c.c{i}" for i in range(n))
+    owner = " OR ".join(f"(g.okind = {j} AND g.owner = c.c{j})" for j in range(n))
+    match = " OR ".join(f"(g.kind = {k} AND x.c{k} = g.rid)" for k in range(n))
+    return (f"WITH cust AS ({sql.customers(extra)}), rel AS ({rel}) "
+            f"SELECT {cs}, c.liab + COALESCE((SELECT SUM(x.liab) FROM rel g JOIN cust x ON ({match}) "
+            f"WHERE {owner}), 0) AS gliab FROM cust c")
+
+
+def top_groups(conn, sql: Sql, n: int, extra: Extra | None = None) -> list[CustomerLiability]:
+    """The customers with the largest liability together with their related parties'."""
+    body = _group_sql(sql, extra)
+    if body is None:
+        return top(conn, sql, n, extra)
+    cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
+    rows = conn.execute(text(f"SELECT * FROM ({body}) t ORDER BY gliab DESC, {cs} LIMIT {int(n)}"), sql.params).all()
+    return [CustomerLiability(tuple(r[:-1]), _units(r[-1])) for r in rows]
+
+
+def of_group(conn, sql: Sql, customer: tuple, extra: Extra | None = None) -> Decimal:
+    body = _group_sql(sql, extra)
+    if body is None:
+        return of_customer(conn, sql, customer, extra)
+    where = sql._same_customer(customer, [f"t.c{i}" for i in range(len(sql.links))])
+    row = conn.execute(text(f"SELECT SUM(gliab) FROM ({body}) t WHERE {where}"), sql.params).first()
+    return _units(row[0])
+
+
+def customer_of(cfg: Config, values: Mapping[str, Any]) -> tuple:
+    return tuple(values.get(link) for link in cfg.project["customers"])
