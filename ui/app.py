@@ -109,6 +109,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     from . import warnings as warnings_screen  # 我的预警 (docs/rules.md)
     app.register_blueprint(warnings_screen.bp)
+    from . import messages as messages_screen  # 消息中心 (docs/ui.md "Messages")
+    app.register_blueprint(messages_screen.bp)
+    app.jinja_env.globals["unread_messages"] = messages_screen.unread_count
     # the navigation's workflow counts (once per page) and whether a record page has a workflow panel
     app.jinja_env.globals.update(nav_entities=context.nav_entities, flow_counts=workflow_lists.nav_counts,
                                  flow_enabled=enabled)
