@@ -46,9 +46,11 @@ def pid(path: str) -> str:
 
 def input_value(f: Field, v) -> Any:
     """A typed value as the text an input shows (money with thousands separators)."""
-    if v is None:
-        return ""
-    t = f.value_type
+    return "" if v is None else _input_text(f.value_type, v)
+
+
+def _input_text(t: str, v) -> Any:
+    """input_value of a non-blank value of value type `t`."""
     if t == "money" and isinstance(v, Decimal):
         return f"{v:,.2f}"
     if t in ("decimal", "percent") and isinstance(v, Decimal):
@@ -286,7 +288,7 @@ class FormView:
                 "label": escape(text_in(c.label, lang)), "text": text_in(c.label, lang), "type": escape(t),
                 "ph": f' placeholder="{escape(text_in(c.placeholder, lang))}"' if c.placeholder else "",
                 "fast": t in FAST_CELL_TYPES, "cascade": t in SELECT_TYPES[:4] and self.cascade_field(c),
-                "computed": c.is_computed}
+                "computed": c.is_computed, "vt": c.value_type}
         info["head"] = f'{info["td"]}<div class="field cell t-{info["type"]}" id="w-'
         if t in TEXT_INPUTS:
             mode = INPUT_MODES.get(t)
@@ -333,7 +335,8 @@ class FormView:
                     if shown is None:
                         shown = ""
                 else:
-                    shown = input_value(c, val.get(name))
+                    v = val.get(name)
+                    shown = "" if v is None else _input_text(info["vt"], v)
                 html = self._cell_input(c, path, st, info, autofocus, shown)
             else:
                 html = self._cell_shown(c, path, val.get(name))
@@ -632,7 +635,7 @@ class FormView:
             return (f'<span class="cascade" id="cascade-{id_}">'
                     f'{self._cascade_level(cl, path, 0, None, _chain(cl, _codes(shown)), bool(dis), info["text"])}'
                     f'</span>')
-        af = " autofocus" if autofocus == f"f-{id_}" else ""
+        af = " autofocus" if autofocus and autofocus == "f-" + id_ else ""
         if t in SELECT_TYPES:
             chosen = _codes(shown)
             items = self._option_items(info, c)
