@@ -228,3 +228,79 @@ def test_breaches_raise_warnings_and_resolve(books):
     books.store.create("company_finance", {"period_end": date(2026, 3, 1), "net_assets": D("100000000")})
     check(books.store, TODAY)
     assert _open(books.engine, "regulatory_company") == [] and _open(books.engine, "regulatory_application") == []
+
+
+# -- screens ---------------------------------------------------------------------------------------
+def _token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+class Client:
+    def __init__(self, app, username):
+        self.c = app.test_client()
+        html = self.c.get("/login").get_data(as_text=True)
+        resp = self.c.post("/login", data={"username": username, "password": "Secret-pass-1", "csrf_token": _token(html)})
+        assert resp.status_code == 302
+
+    def get(self, url, status=200, **headers):
+        resp = self.c.get(url, headers=headers)
+        assert resp.status_code == status, resp.get_data(as_text=True)[:2000]
+        return resp.get_data(as_text=True)
+
+
+@pytest.fixture
+def site(books, clock):
+    from ui.app import create_app
+    app = create_app({"ENGINE": books.engine, "CLOCK": clock, "SECRET_KEY": "x", "TESTING": True})
+    return books, app
+
+
+def test_the_regulatory_page_shows_figures_limits_and_breaches(site):
+    books, app = site
+    html = Client(app, "wang").get("/regulatory")
+    figures = html[html.index('id="regulatory-figures"'):]
+    assert "14,550,000.00" in figures and "40,000,000.00" in figures
+    row = lambda rid: figures[figures.index(f'id="{rid}"'):].split("</tr>")[0]  # noqa: E731
+    assert "0.36×" in row("fig-leverage") and "10×" in row("fig-leverage") and "9.64×" in row("fig-leverage")
+    assert "385,450,000.00" in row("fig-liability")                            # 40m × 10 − 14.55m
+    assert 'class="breach"' in row("fig-single") and "15.00%" in row("fig-single")
+    assert 'class="breach"' in row("fig-group") and "15.75%" in row("fig-group")
+    assert "13.33%" in row("fig-compensation-rate") and "650,000.00" in row("fig-compensation-balance")
+    assert 'id="regulatory-breaches"' in html and "单一客户 乙公司 责任余额占净资产 15.00%，超过 10%" in html
+    assert "乙公司" in html[html.index('id="top-customers"'):] and "丙公司" in html[html.index('id="top-groups"'):]
+    assert Client(app, "risk").get("/regulatory")
+    Client(app, "li").get("/regulatory", status=403)                           # a project manager may not
+
+
+def test_the_project_section_shows_the_effect_of_approving(site):
+    books, app = site
+    pid = books.project(books.a, "2500000", status="risk_review", product="sme_loan")
+    html = Client(app, "risk").get(f"/regulatory/effect/{pid}", **{"HX-Request": "true"})
+    assert "批准后影响" in html or "Effect of approving" in html
+    customer = html[html.index('id="effect-customer"'):].split("</tr>")[0]
+    assert 'class="breach"' in customer and "5.63%" in customer and "13.75%" in customer and "10%" in customer
+    leverage = html[html.index('id="effect-leverage"'):].split("</tr>")[0]
+    assert "0.36×" in leverage and "0.45×" in leverage and 'class="breach"' not in leverage
+    assert "17,800,000.00" in html
+    assert Client(app, "li").get(f"/regulatory/effect/{pid}").strip() == ""     # not for a project manager
+    in_force = books.project(books.a, "100000", product="sme_loan")
+    Client(app, "risk").get(f"/regulatory/effect/{in_force}", status=404)      # only under application
+
+
+def test_the_placeholder_includes_the_section_only_for_applications(site):
+    from flask import render_template
+    from flask_login import login_user
+    from ui.auth import LoginUser
+    books, app = site
+    pid = books.project(books.a, "2500000", status="risk_review", product="sme_loan")
+    project = books.meta.entity("project")
+    with app.test_request_context("/"):
+        from core.users import get_user
+        login_user(LoginUser(get_user(books.engine, username="risk")))
+        html = render_template("regulatory/placeholder.html", entity=project, record=books.store.get("project", pid))
+        assert f'hx-get="/regulatory/effect/{pid}"' in html
+        in_force = books.store.get("project", books.project(books.a, "100000", product="sme_loan"))
+        assert render_template("regulatory/placeholder.html", entity=project, record=in_force).strip() == ""
+        login_user(LoginUser(get_user(books.engine, username="li")))
+        assert render_template("regulatory/placeholder.html", entity=project,
+                               record=books.store.get("project", pid)).strip() == ""

@@ -109,6 +109,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     from . import warnings as warnings_screen  # 我的预警 (docs/rules.md)
     app.register_blueprint(warnings_screen.bp)
+    from . import regulatory  # 监管指标 (docs/regulatory.md)
+    app.register_blueprint(regulatory.bp)
     from . import messages as messages_screen  # 消息中心 (docs/ui.md "Messages")
     app.register_blueprint(messages_screen.bp)
     app.jinja_env.globals["unread_messages"] = messages_screen.unread_count
