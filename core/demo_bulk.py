@@ -25,15 +25,15 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, text
 
 from .codec import encode
-from .compute import Evaluator, child_order, coerce_result
+from .compute import Evaluator, child_order, coerce_result, is_blank
 from .fastformula import compile_fast
 from .db import record_rows, records, sequences
-from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, SHARES, STATUS, Refs, Report, available_stages, created_at,
-                        enterprise_values, gm_limit, plan, project_bundle, sizes)
+from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, STATUS, Refs, Report, available_stages, bulk_plan,
+                        created_at, enterprise_values, gm_limit, project_bundle, sizes)
 from . import demo
 from .numbering import format_number, period_key
 from .users import list_users
-from .validate import evaluate
+from .validate import _apply_visibility, evaluate
 
 VERIFY_FIRST = 3          # records of each entity checked against core.validate.evaluate ...
 VERIFY_EVERY = 997        # ... and then one in this many
@@ -82,7 +82,10 @@ class BulkWriter:
             plan.compute(values, links)
         except Exception:  # noqa: BLE001 - the store's evaluator decides and reports (below)
             errors: dict = {}
-            Evaluator(plan.entity, self.store.functions, self.today, errors, self.store.types, links).compute(values)
+            ev = Evaluator(plan.entity, self.store.functions, self.today, errors, self.store.types, links)
+            ev.compute(values)
+            if _apply_visibility(ev, plan.entity, values, None):
+                ev.compute(values)
             if errors:
                 raise BulkError(f"{name}: {errors}") from None
         self.made[name] += 1
@@ -195,6 +198,11 @@ class _Plan:
         self.tables = [(t.name, [step(f) for f in order]) for t in entity.fields if t.is_table
                        for order in [child_order(t)] if order]
         self.computed = [step(entity.field(n)) for n in entity.computed_order]
+        self.visible = [(f.name, f.is_table, compile_fast(f.visible_if, fns, links)) for f in entity.fields
+                        if f.visible_if]
+        self.row_visible = [(t.name, [(c.name, compile_fast(c.visible_if, fns, links)) for c in t.fields
+                                      if c.visible_if]) for t in entity.fields if t.is_table]
+        self.row_visible = [(t, cols) for t, cols in self.row_visible if cols]
 
     @staticmethod
     def _parser(w: BulkWriter, f):
@@ -206,6 +214,11 @@ class _Plan:
     def compute(self, values: dict, links) -> None:
         """What Evaluator.compute does (raises on anything unexpected: the caller falls back)."""
         ctx = _LinkCtx(self.today, self.targets, links)
+        self._compute(values, ctx)
+        if self._visibility(values, ctx):        # hidden inputs are blank now (core.validate)
+            self._compute(values, ctx)
+
+    def _compute(self, values: dict, ctx) -> None:
         for table, order in self.tables:
             for row in values.get(table) or []:
                 env = {**row, "parent": values}
@@ -213,6 +226,22 @@ class _Plan:
                     row[name] = env[name] = coerce(fn(env, ctx))
         for name, fn, coerce in self.computed:
             values[name] = coerce(fn(values, ctx))
+
+    def _visibility(self, values: dict, ctx) -> bool:
+        """core.validate._apply_visibility with the compiled conditions: whether a value was cleared."""
+        cleared = False
+        for name, is_table, fn in self.visible:
+            if not fn(values, ctx):
+                cleared = cleared or not is_blank(values.get(name))
+                values[name] = [] if is_table else None
+        for table, cols in self.row_visible:
+            for row in values.get(table) or []:
+                env = {**row, "parent": values}
+                for name, fn in cols:
+                    if not fn(env, ctx):
+                        cleared = cleared or not is_blank(row.get(name))
+                        row[name] = None
+        return cleared
 
 
 class _LinkCtx:
@@ -233,7 +262,7 @@ def project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: dateti
     then each child through Store.create (the project's rollups refreshed after each)."""
     meta = w.meta
     project = w.given(conn, "project", bundle["project"], at)
-    if meta.entity("project").has("contract_no"):
+    if meta.entity("project").has("contract_no") and project.get("contract_date"):
         project["contract_no"] = w.number(conn, "project", "contract_no", CONTRACT_PATTERN, at)
 
     def customer(entity, rid):
@@ -271,9 +300,12 @@ def insert_projects(w: BulkWriter, conn, made: list, report: Report | None = Non
     """Insert (created_at, project doc, [(entity, child doc)]) from project_docs; the project ids."""
     project_ids = w.insert(conn, "project", [(at, doc) for at, doc, _ in made])
     by_entity: dict[str, list] = {}
+    linked = {}
     for pid, (at, _, children) in zip(project_ids, made):
         for name, doc in children:
-            by_entity.setdefault(name, []).append((at, {**doc, "project": pid}))
+            if name not in linked:
+                linked[name] = w.meta.entity(name).has("project")
+            by_entity.setdefault(name, []).append((at, {**doc, "project": pid} if linked[name] else doc))
     for name, docs in by_entity.items():
         w.insert(conn, name, docs)
         if report is not None:
@@ -311,8 +343,7 @@ def generate_bulk(store, projects: int, *, rng: random.Random, today: date, batc
     n = sizes(projects)
     names: dict[tuple[str, int], dict] = {}
     ids: dict[str, list[int]] = {}
-    stages = available_stages(meta, report)
-    report.skip("approval stages: bulk mode writes no workflow instances, so no projects in 申请 … 放款确认")
+    stages = available_stages(meta, report, approval=True)
     first_day = date(today.year - 6, 1, 1)
     makers = {"enterprise_customer": lambda: enterprise_values(meta, rng, today),
               "individual_customer": lambda: demo.individual_values(meta, rng, today)}
@@ -352,8 +383,8 @@ def generate_bulk(store, projects: int, *, rng: random.Random, today: date, batc
     if not stages or not refs.enterprises:
         return report
     limit = gm_limit(store)
-    counts = plan(projects)
-    todo = [s for s in SHARES if s in stages for _ in range(counts[s])]
+    counts = bulk_plan(projects)
+    todo = [s for s in counts if s in stages for _ in range(counts[s])]
     rng.shuffle(todo)
     refs_names = {k: v for k, v in names.items() if k[0] != "bank"}
     for start in range(0, len(todo), batch):
@@ -363,7 +394,7 @@ def generate_bulk(store, projects: int, *, rng: random.Random, today: date, batc
                 bundle = project_bundle(meta, rng, today, stage, refs, limit)
                 at = created_at(bundle["created"], rng)
                 made.append((at, *project_docs(w, conn, bundle, refs_names, at)))
-                report.stages[STATUS[stage] if stage != "overdue" else "overdue"] += 1
+                report.stages[STATUS.get(stage, stage) if stage != "overdue" else "overdue"] += 1
             insert_projects(w, conn, made, report)
             w.finish(conn)
         if progress:

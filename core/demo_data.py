@@ -63,6 +63,8 @@ __all__ = ["SHARES", "Report", "Refs", "plan", "sizes", "generate", "add_project
 SHARES: dict[str, float] = {"in_force": 0.48, "overdue": 0.10, "released": 0.30, "compensated": 0.07,
                             "written_off": 0.05}
 # the records each stage needs; a stage whose project status is not offered is skipped
+# every project also gets counter_guarantee, customer_deposit and ledger_entry records, an enterprise
+# customer sometimes enterprise_change records (EVERY_STAGE)
 STAGE_ENTITIES: dict[str, tuple[str, ...]] = {
     "in_force": ("repayment", "followup", "classification"),
     "overdue": ("classification", "followup"),
@@ -70,11 +72,25 @@ STAGE_ENTITIES: dict[str, tuple[str, ...]] = {
     "compensated": ("compensation", "recovery"),
     "written_off": ("compensation", "recovery", "write_off"),
 }
+EVERY_STAGE = ("counter_guarantee", "customer_deposit", "ledger_entry", "enterprise_change")
+# bulk mode: this share of the projects in the approval statuses (plain records, no workflow instance),
+# spread as APPROVAL_WEIGHTS; the write mode drives the demo's 17 through the flows instead
+APPROVAL_SHARE = 0.06
+APPROVAL_WEIGHTS: dict[str, int] = {"application": 20, "first_review": 14, "risk_review": 14, "committee": 12,
+                                    "gm_approval": 5, "fee": 10, "signing": 10, "release": 8, "rejected": 7}
+# the project fields each approval step fills in (a project in a step has those of the steps before it)
+APPROVAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "application": (), "first_review": (), "risk_review": ("due_diligence",), "committee": ("risk_opinion",),
+    "gm_approval": ("committee_date", "committee_resolution"), "fee": ("approved_on",),
+    "signing": ("fee_receipt", "fee_amount", "fee_paid", "fee_paid_on"), "release": ("contract_date",)}
 STATUS = {"in_force": "in_force", "overdue": "in_force", "released": "released",
           "compensated": "compensated", "written_off": "written_off"}
 # the order children are written in: later ones read rollups the earlier ones feed
-CHILD_ORDER = ("repayment", "followup", "classification", "compensation", "guarantee_release", "recovery",
-               "write_off")
+# (a customer deposit by its direction: received before the release reads the balance, returned after)
+CHILD_ORDER = ("counter_guarantee", "customer_deposit:received", "repayment", "followup", "classification",
+               "compensation", "customer_deposit:offset", "guarantee_release", "customer_deposit:returned",
+               "recovery", "write_off", "ledger_entry", "enterprise_change")
+LEDGER_STATES = ("draft", "risk_review", "finance_review")
 CONTRACT_PATTERN = "DBHT{YYYY}{SEQ:5}"   # the standard flow's contract number (workflows/guarantee.yaml)
 ATTACHMENT = b"%PDF-1.4\n% danbao demo attachment\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -116,19 +132,31 @@ def plan(projects: int) -> dict[str, int]:
     return out
 
 
-def available_stages(meta, report: Report) -> list[str]:
+def bulk_plan(projects: int) -> dict[str, int]:
+    """Bulk mode's projects by stage: APPROVAL_SHARE of them in the approval statuses (by
+    APPROVAL_WEIGHTS, largest remainders), the others as :func:`plan`."""
+    n = round(projects * APPROVAL_SHARE)
+    total = sum(APPROVAL_WEIGHTS.values())
+    raw = {s: n * w / total for s, w in APPROVAL_WEIGHTS.items()}
+    out = {s: int(v) for s, v in raw.items()}
+    for s in sorted(raw, key=lambda s: raw[s] - out[s], reverse=True)[:n - sum(out.values())]:
+        out[s] += 1
+    return {**out, **plan(projects - n)}
+
+
+def available_stages(meta, report: Report, approval: bool = False) -> list[str]:
     """Post-loan stages the installed metadata can hold (the others are reported as skipped)."""
     if "project" not in meta.entities:
         report.skip("projects: entity 'project' is not installed")
         return []
     statuses = meta.codelists.get("project_status")
     out = []
-    for stage in SHARES:
-        if statuses is None or statuses.get(STATUS[stage]) is None:
-            report.skip(f"{stage}: project status '{STATUS[stage]}' is not in code list project_status")
+    for stage in (*(APPROVAL_WEIGHTS if approval else ()), *SHARES):
+        if statuses is None or statuses.get(STATUS.get(stage, stage)) is None:
+            report.skip(f"{stage}: project status '{STATUS.get(stage, stage)}' is not in code list project_status")
             continue
         out.append(stage)
-        for entity in STAGE_ENTITIES[stage]:
+        for entity in STAGE_ENTITIES.get(stage, ()) + EVERY_STAGE:
             if entity not in meta.entities:
                 report.skip(f"{stage}: no '{entity}' records (entity '{entity}' is not installed)")
     return out
@@ -180,7 +208,12 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
     term = rng.choice((6, 12, 12, 12, 24, 36))
     method = rng.choice(("monthly_interest", "quarterly_interest", "equal_installment"))
     overdue = None
-    if stage == "in_force":          # matures after today
+    approval = stage in APPROVAL_WEIGHTS
+    if approval:                     # still being approved: the loan would be released soon
+        if stage == "gm_approval":
+            amount = gm_limit + Decimal(rng.choice((1_000_000, 3_000_000)))
+        release = today + timedelta(days=rng.randint(31, 60))
+    elif stage == "in_force":          # matures after today
         release = EDATE(today, -rng.randint(1, term - 1)) - timedelta(days=rng.randint(0, 25))
         release = max(release, EDATE(today, -term) + timedelta(days=1))
     elif stage == "overdue":
@@ -193,10 +226,12 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
         release = EDATE(today, -term) - timedelta(days=rng.randint(10, 4 * 365))
     maturity = EDATE(release, term)
     approved = release - timedelta(days=rng.randint(7, 30))
+    if approval:
+        approved = today - timedelta(days=rng.randint(3, 12))
     fee = (amount * Decimal("0.015") * term / 12).quantize(Decimal("0.01"))
     users = refs.users
     project = {
-        "status": STATUS[stage], "customer_type": "individual" if person else "enterprise",
+        "status": STATUS.get(stage, stage), "customer_type": "individual" if person else "enterprise",
         ("individual" if person else "enterprise"): customer_id,
         "business_type": "loan", "bank": rng.choice(refs.banks) if refs.banks else None,
         "amount": amount, "term_months": term, "purpose": rng.choice(demo_flows.PURPOSES),
@@ -212,6 +247,17 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
     }
     children: list[tuple[str, dict]] = []
     has = meta.entities.__contains__
+    if has("counter_guarantee"):
+        kinds, caps = _cg_codes(meta)
+        for cg in sampledata.counter_guarantees(rng, today, amount, provider=_name, kinds=kinds, caps=caps,
+                                                signed_on=min(today, approved + timedelta(days=2))):
+            if approval and stage not in ("signing", "release"):
+                cg.update(status="proposed", signed_on=None, registration_no=None, registration_status=None)
+            elif stage == "released":
+                cg["status"] = "released"
+            children.append(("counter_guarantee", cg))
+    if approval:
+        return _approval_bundle(project, children, stage, approved)
     surveyors = [users[u] for u in ("pm_a", "pm_b") if u in users]
     reviewer = users.get("risk") or (surveyors[0] if surveyors else None)
 
@@ -247,6 +293,7 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
                 "default_level": level, "basis": f"逾期{days_overdue}天" if days_overdue else "按期还款，经营正常",
                 "reviewer": reviewer}))
 
+    paid_on_, money_moves = None, []   # (ledger kind, day, amount, summary) of the stage's money
     if stage == "in_force":
         elapsed = (today - release).days // 30
         if method == "equal_installment" and elapsed:
@@ -268,6 +315,7 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
         repayments(amount, maturity, rng.randint(1, 4))
         closed = min(today, maturity + timedelta(days=rng.randint(0, 10)))
         project["closed_on"] = closed
+        money_moves.append(("release", closed, amount, "贷款结清，解除保证责任"))
         if has("guarantee_release"):
             children.append(("guarantee_release", {
                 "status": "released", "reason": "repaid", "released_on": closed,
@@ -277,7 +325,7 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
         repaid = _money(amount * Decimal(rng.choice(("0", "0", "0.1", "0.2"))))
         repayments(repaid, default_on - timedelta(days=20), 1)
         principal = amount - repaid
-        paid_on = default_on + timedelta(days=rng.randint(30, 90))
+        paid_on = paid_on_ = default_on + timedelta(days=rng.randint(30, 90))
         if has("compensation"):
             children.append(("compensation", {
                 "status": "paid", "bank": project["bank"], "default_on": default_on,
@@ -286,6 +334,8 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
                 "penalty": Decimal("0.00"), "paid_on": paid_on,
                 "voucher_no": f"DC{paid_on:%Y%m%d}{rng.randrange(10 ** 4):04d}"}))
         total = principal + _money(principal * Decimal("0.012"))
+        money_moves.append(("compensation", paid_on, total, "向合作银行代偿贷款本息"))
+        day = paid_on
         stages = [s.code for s in meta.codelists["recovery_stage"].items] if "recovery_stage" in meta.codelists else []
         if has("recovery") and stages and reviewer:
             final = stage == "written_off"
@@ -307,6 +357,8 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
             if reached > 1:
                 recovery["case_no"] = f"({rows[1]['entered_on'].year})民初{rng.randint(100, 9999)}号"
             children.append(("recovery", recovery))
+            if got:
+                money_moves.append(("recovery", rows[-1]["entered_on"], got, "追偿回收款"))
             total_left = total - got
         else:
             total_left = total
@@ -315,10 +367,138 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
                 "status": "approved", "amount": total_left, "basis": "enforcement_terminated",
                 "basis_description": "经法院强制执行，债务人无可供执行财产，法院裁定终结本次执行程序",
                 "documents": "file", "approved_on": min(today, day + timedelta(days=30))}))
-    children.sort(key=lambda c: CHILD_ORDER.index(c[0]))
+            if total_left > 0:
+                money_moves.append(("write_off", min(today, day + timedelta(days=30)), total_left, "代偿损失核销"))
+    deposit = None
+    if has("customer_deposit") and rng.random() < 0.75:
+        deposit = _money(amount * Decimal(rng.choice(("0.05", "0.1"))))
+        account = f"62{rng.randrange(10 ** 15):015d}"
+        children.append(("customer_deposit", _deposit("received", deposit, project["contract_date"], _name, account)))
+        back = {"released": ("returned", project.get("closed_on")), "compensated": ("offset", paid_on_),
+                "written_off": ("offset", paid_on_)}.get(stage)
+        if back and back[1]:
+            children.append(("customer_deposit", _deposit(back[0], deposit, back[1], _name, account)))
+    if has("ledger_entry"):
+        children.extend(("ledger_entry", e) for e in _ledger(rng, today, stage, project, deposit, money_moves))
+    if has("enterprise_change") and not person:
+        children.extend(("enterprise_change", c) for c in _changes(rng, today, stage, customer_id))
+    children.sort(key=_child_key)
     return {"project": {k: v for k, v in project.items() if v is not None},
             "children": [(e, {k: v for k, v in vals.items() if v is not None}) for e, vals in children],
             "created": approved}
+
+
+def _child_key(child: tuple[str, dict]) -> int:
+    name, values = child
+    return CHILD_ORDER.index(f"{name}:{values.get('direction')}" if name == "customer_deposit" else name)
+
+
+_CG_CODES: dict[int, tuple] = {}
+
+
+def _cg_codes(meta) -> tuple[list[str], dict[str, Decimal]]:
+    """The counter-guarantee kinds the products allow (every kind when none lists any) and the
+    loan-to-value caps of collateral and pledge types, from the installed metadata."""
+    if id(meta) not in _CG_CODES:
+        kinds_cl = meta.codelists.get("counter_guarantee_kind")
+        codes = [i.code for i in kinds_cl.items if i.active] if kinds_cl else []
+        listed = {k for p in meta.kinds.get("products", {}).values() for k in getattr(p, "counter_guarantees", ())}
+        kinds = [c for c in codes if c in listed] or codes
+        caps = {i.code: Decimal(str(i.data["ltv_cap"])) for name in ("collateral_type", "pledge_type")
+                for i in (meta.codelists[name].items if name in meta.codelists else ()) if "ltv_cap" in i.data}
+        _CG_CODES[id(meta)] = (kinds, caps)
+    return _CG_CODES[id(meta)]
+
+
+def _approval_bundle(project: dict, children: list, stage: str, approved: date) -> dict:
+    """A project still in approval step `stage` (or rejected): the fields the steps before it filled
+    in, its proposed counter-guarantees; no post-loan record."""
+    keep = {"status", "customer_type", "individual", "enterprise", "business_type", "bank", "amount", "term_months",
+            "purpose", "repayment_method", "pm_a", "pm_b", "department", "renewal", "overdue_history"}
+    for step, fields in APPROVAL_FIELDS.items():
+        if step == stage:
+            break
+        keep.update(fields)
+    if stage == "rejected":
+        keep.update(("due_diligence", "risk_opinion", "committee_date"))
+        project["committee_resolution"] = f"审保会于{project['committee_date']}表决未通过：反担保措施不足"
+        keep.add("committee_resolution")
+    values = {k: v for k, v in project.items() if k in keep and v is not None}
+    values["status"] = stage
+    return {"project": values, "children": children, "created": approved - timedelta(days=20)}
+
+
+def _deposit(direction: str, amount: Decimal, day: date, payer: str, account: str) -> dict:
+    return {"direction": direction, "amount": amount, "moved_on": day, "payer": payer, "method": "transfer",
+            "account_no": account,
+            "remarks": {"received": "按合同约定收取客户保证金", "returned": "解保后退还客户保证金",
+                        "offset": "保证金冲抵代偿款"}[direction]}
+
+
+def _ledger(rng: random.Random, today: date, stage: str, project: dict, deposit: Decimal | None,
+            moves: list) -> list[dict]:
+    """Posted project-ledger entries for the money the project moved (fee, deposit, loan release,
+    release, compensation, recovery, write-off) and, for some projects in force, one entry still in
+    review (draft, with risk control or with finance: plain records, no workflow instance)."""
+    bank = project.get("bank")
+    entries = [("guarantee_fee", project["fee_paid_on"], project["fee_amount"], "收取担保费")]
+    if deposit:
+        entries.append(("customer_deposit_in", project["contract_date"], deposit, "收取客户保证金"))
+    entries.append(("loan_release", project["release_date"], project["release_amount"], "合作银行放款"))
+    entries += moves
+    if deposit and stage == "released":
+        entries.append(("customer_deposit_out", project["closed_on"], deposit, "解保退还客户保证金"))
+    out = []
+    for kind, day, amount, summary in entries:
+        if day > today or not amount:
+            continue
+        out.append({"kind": kind, "entry_date": day, "amount": amount, "counterparty": bank, "summary": summary,
+                    "voucher_no": f"PZ{day:%Y%m}{rng.randrange(10 ** 5):05d}", **_review("posted", day, today)})
+    if stage == "in_force" and rng.random() < 0.12:
+        day = today - timedelta(days=rng.randint(0, 12))
+        state = rng.choice(LEDGER_STATES)
+        out.append({"kind": "guarantee_fee", "entry_date": day, "counterparty": bank,
+                    "amount": _money(project["amount"] * Decimal("0.015")), "summary": "收取下一年度担保费",
+                    **_review(state, day, today)})
+    return out
+
+
+def _review(state: str, day: date, today: date) -> dict:
+    """A ledger entry's review fields in `state`."""
+    out: dict = {"status": state}
+    if state in ("finance_review", "posted"):
+        out.update(risk_opinion="复核无误", risk_reviewer="风控经理", risk_reviewed_on=min(today, day + timedelta(days=1)))
+    if state == "posted":
+        out.update(finance_opinion="已核对银行回单", finance_reviewer="财务经理",
+                   posted_on=min(today, day + timedelta(days=2)))
+    return out
+
+
+def _changes(rng: random.Random, today: date, stage: str, enterprise: int) -> list[dict]:
+    """Changes at the enterprise customer: lawsuits for most projects in trouble (recent ones for
+    overdue projects), now and then a key-person, shareholder or address change in the last 90 days."""
+    out = []
+
+    def change(kind, day, before, after, description=None, source="registry"):
+        out.append({"enterprise": enterprise, "kind": kind, "changed_on": day, "before": before, "after": after,
+                    "description": description, "source": source})
+    recent = lambda: today - timedelta(days=rng.randint(0, 89))   # noqa: E731
+    lawsuit = {"overdue": 0.5, "compensated": 0.7, "written_off": 0.8, "in_force": 0.02}.get(stage, 0)
+    if rng.random() < lawsuit:
+        day = recent() if stage in ("overdue", "in_force") else today - timedelta(days=rng.randint(90, 900))
+        change("lawsuit", day, None, f"({day.year})民初{rng.randint(100, 9999)}号 买卖合同纠纷",
+               rng.choice(("企业作为被告涉及买卖合同纠纷，涉案金额约" f"{rng.randint(20, 500)}万元",
+                           "企业因拖欠货款被供应商起诉，法院已立案")), source="court")
+    if rng.random() < (0.3 if stage == "overdue" else 0.06):
+        before, after = sampledata.chinese_name(rng, "male"), sampledata.chinese_name(rng, rng.choice(("male", "female")))
+        after = after if after != before else after + "（新任）"
+        change(rng.choice(("key_person", "key_person", "legal_rep")), recent(), before, after,
+               "原负责人离任，新任人员已到岗" if rng.random() < 0.5 else None)
+    if rng.random() < 0.03:
+        change("shareholder", recent(), "原股东持股100%", "新增股东持股30%")
+    if rng.random() < 0.02:
+        change("address", recent(), "原注册地址", "新注册地址（迁址）")
+    return [{k: v for k, v in c.items() if v is not None} for c in out]
 
 
 # -- the write path ---------------------------------------------------------------------------------
@@ -368,7 +548,7 @@ def write_bundle(store: Store, bundle: dict, report: Report | None = None) -> tu
     ids = []
     with store.transaction() as conn:
         values = _keep(store.meta.entity("project"), bundle["project"])
-        if store.meta.entity("project").has("contract_no"):
+        if store.meta.entity("project").has("contract_no") and values.get("contract_date"):
             values["contract_no"] = next_number(conn, "project", "contract_no", CONTRACT_PATTERN, store.clock.now())
         rec = store.create("project", values, conn=conn)
         for name, child_values in bundle["children"]:

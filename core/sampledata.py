@@ -451,3 +451,91 @@ def financial_statements(rng: random.Random, today: date, *, revenue: Decimal, h
             row["auditor"] = auditor
         rows.append(row)
     return rows
+
+
+# ------------------------------------------------------------------------------ counter-guarantees
+
+COLLATERAL_TYPES = ("residential", "commercial", "industrial", "land", "equipment", "vehicle")
+_COLLATERAL_WEIGHTS = (40, 20, 18, 8, 9, 5)
+PLEDGE_TYPES = ("deposit_receipt", "equity", "receivable", "listed_shares", "warehouse_receipt")
+_PLEDGE_WEIGHTS = (20, 30, 30, 10, 10)
+_APPRAISERS = ("中联资产评估集团有限公司", "北京中企华资产评估有限责任公司", "坤元资产评估有限公司",
+               "银信资产评估有限公司", "天源资产评估有限公司")
+_PROVINCE_SHORT = {"上海市": "沪", "北京市": "京", "四川省": "川", "安徽省": "皖", "山东省": "鲁", "广东省": "粤",
+                   "江苏省": "苏", "河南省": "豫", "浙江省": "浙", "湖北省": "鄂", "湖南省": "湘", "福建省": "闽",
+                   "重庆市": "渝", "陕西省": "陕"}
+_GOODS = {"residential": "住宅", "commercial": "商铺", "industrial": "厂房", "land": "地块",
+          "equipment": "生产设备一批", "vehicle": "货运车辆"}
+
+
+def counter_guarantees(rng: random.Random, today: date, amount: Decimal, *, provider: str, kinds,
+                       caps: dict[str, Decimal], region: str | None = None, coverage: float | None = None,
+                       signed_on: date | None = None) -> list[dict]:
+    """1-3 counter-guarantees (the ``counter_guarantee`` entity's values) for a guarantee of
+    `amount`, of the `kinds` allowed (codes of counter_guarantee_kind). The mortgages and pledges
+    are appraised so that their secured value (recognised value x `caps` [collateral or pledge
+    type code -> loan-to-value cap in %]) sums to about `coverage` x `amount`; `coverage` is drawn
+    around 1.2 (lognormal, about a quarter of projects below 1) when not given. Sureties (a person
+    or a company, net worth given) and credit count nothing towards coverage."""
+    region = region or rng.choice(_REGION_CODES)
+    signed_on = signed_on or today
+    if coverage is None:
+        coverage = rng.lognormvariate(0.18, 0.3)
+    secured_kinds = [k for k in ("mortgage", "pledge") if k in kinds]
+    n = rng.choices((1, 2, 3), (45, 40, 15))[0]
+    plan = [rng.choices(secured_kinds, (75, 25)[:len(secured_kinds)])[0]] if secured_kinds else []
+    others = [k for k in ("surety", "mortgage", "pledge") if k in kinds]
+    while len(plan) < n and others:
+        plan.append(rng.choices(others, (70, 20, 10)[:len(others)])[0])
+    if not plan:
+        plan = ["credit"] if "credit" in kinds else list(kinds)[:1]
+    valued = [i for i, k in enumerate(plan) if k in ("mortgage", "pledge")]
+    weights = [rng.uniform(0.5, 1.5) for _ in valued]
+    target = {i: amount * Decimal(str(round(coverage, 4))) * Decimal(str(w / sum(weights)))
+              for i, w in zip(valued, weights)}
+    out = []
+    for i, kind in enumerate(plan):
+        item: dict = {"kind": kind, "status": "effective", "signed_on": signed_on}
+        if kind in ("mortgage", "pledge"):
+            if kind == "mortgage":
+                sub = rng.choices(COLLATERAL_TYPES, _COLLATERAL_WEIGHTS)[0]
+                item.update(collateral_type=sub, provider=provider,
+                            location=f"{_address(rng, region)}{_GOODS[sub]}",
+                            property_cert_no=f"{_PROVINCE_SHORT.get(REGIONS[region][0], REGIONS[region][0][0])}({today.year - rng.randint(1, 12)})"
+                                             f"不动产权第{rng.randint(1, 9_999_999):07d}号",
+                            priority=1)
+                if sub in ("residential", "commercial", "industrial"):
+                    item["area"] = Decimal(rng.randint(60, 3000))
+            else:
+                sub = rng.choices(PLEDGE_TYPES, _PLEDGE_WEIGHTS)[0]
+                item.update(pledge_type=sub, provider=provider, pledge_issuer=enterprise(rng, today)["name"],
+                            pledge_cert_no=f"ZY{rng.randrange(10 ** 10):010d}")
+            cap = Decimal(str(caps.get(sub, 50)))
+            value = (target[i] * 100 / cap).quantize(Decimal("1")) if cap else amount
+            elsewhere = Decimal(0)
+            if kind == "mortgage" and rng.random() < 0.12:        # a second-rank mortgage
+                elsewhere = (value * Decimal(str(rng.uniform(0.2, 0.6)))).quantize(Decimal("1"))
+                item["priority"] = 2
+            registered = rng.random() < 0.9
+            item.update(appraiser=rng.choice(_APPRAISERS), appraised_value=_money(value + elsewhere),
+                        appraisal_date=signed_on - timedelta(days=rng.randint(5, 40)),
+                        pledged_elsewhere=_money(elsewhere),
+                        registration_status="registered" if registered else "unregistered",
+                        registration_no=f"DJ{signed_on:%Y%m%d}{rng.randrange(10 ** 5):05d}" if registered else None)
+        elif kind == "surety":
+            if rng.random() < 0.7:
+                p = person(rng, today, region=region)
+                item.update(provider=p["name"], guarantor_type="person", guarantor_id_number=p["id_number"],
+                            guarantor_relation=rng.choice(("actual_controller", "legal_rep", "spouse", "shareholder")),
+                            net_worth=_money(Decimal(rng.randint(50, 2000) * 10_000)))
+            else:
+                c = enterprise(rng, today, region=region)
+                item.update(provider=c["name"], guarantor_type="company", guarantor_uscc=c["uscc"],
+                            guarantor_relation=rng.choice(("affiliate", "third_party")),
+                            net_worth=_money(Decimal(rng.randint(500, 20000) * 10_000)))
+        elif kind == "credit":
+            item["remarks"] = "客户资信良好、经营稳定，经审保会同意采用信用方式"
+        else:
+            item["provider"] = provider
+        out.append({k: v for k, v in item.items() if v is not None})
+    return out
