@@ -4,8 +4,10 @@ N/20 enterprise customers with statements) on SQLite or PostgreSQL, with peak me
     python bench/bench_rules.py [--records 100000] [--database URL] [--batch 500]
 
 Records are bulk-inserted as stored documents (not through the store, to keep the set-up short);
-about 1 in 10 projects matures within 30 days, 1 in 5 installments is overdue, 1 in 3 customers
-has a high or rising debt ratio. The scan runs twice: the first raises, the second (nothing
+of the projects in force about 1 in 10 matures within 30 days, 1 in 50 is overdue, 1 in 10 has a
+counter-guarantee coverage below 1 and 1 in 10 a follow-up survey overdue, 1 in 10 belongs to a
+customer with a recent lawsuit and 1 in 10 to one with a key-person change; 1 in 5 installments is
+overdue, 1 in 3 customers has a high or rising debt ratio. The scan runs twice: the first raises, the second (nothing
 changed) only refreshes — the daily steady state. Peak memory is the process's peak RSS growth
 during the scan (the records are streamed in batches, so it should not grow with N).
 """
@@ -44,21 +46,31 @@ def fill(engine, n: int) -> None:
         rows = []
         for i in range(customers):
             ratio_prev, ratio = (500, 750) if i % 3 == 0 else (500, 550)
+            changes = {"last_lawsuit_on": (TODAY - timedelta(days=20)).isoformat(), "last_lawsuit": "借款合同纠纷"} \
+                if i % 10 == 0 else {}
+            if i % 10 == 5:
+                changes["last_key_person_change_on"] = (TODAY - timedelta(days=40)).isoformat()
             rows.append({"entity": "enterprise_customer", "data": {
-                "name": f"企业{i}", "status": "active", "financial_statements": [
+                "name": f"企业{i}", "status": "active", **changes, "financial_statements": [
                     {"period": "2024-12-31", "period_type": "year", "total_assets": "1000",
                      "total_liabilities": str(ratio_prev), "debt_ratio": str(ratio_prev / 10)},
                     {"period": "2025-12-31", "period_type": "year", "total_assets": "1000",
                      "total_liabilities": str(ratio), "debt_ratio": str(ratio / 10)}]}, **meta})
         c.execute(insert(records), rows)
+        company = c.exec_driver_sql("SELECT MIN(id) FROM records WHERE entity = 'enterprise_customer'").scalar_one()
         for start in range(0, n, 5000):
             rows = []
             for i in range(start, min(n, start + 5000)):
-                maturity = TODAY + timedelta(days=(i % 300) + 1)
+                maturity = TODAY + timedelta(days=(i % 300) + 1 if i % 50 else -5)
+                secured = "2400000.00" if i % 10 == 3 else "3600000.00"
                 rows.append({"entity": "project", "data": {
                     "number": f"DB{i:08d}", "status": "in_force" if i % 4 else "released", "customer_type": "enterprise",
-                    "amount": "3000000.00", "release_amount": "2500000.00", "balance": "2500000.00",
-                    "maturity_date": maturity.isoformat(), "pm_a": 1, "pm_b": 2, "applicant_name": f"企业{i % customers}"},
+                    "enterprise": company + i % customers, "amount": "3000000.00", "release_amount": "2500000.00",
+                    "outstanding": "2500000.00", "balance": "2500000.00", "release_date": "2025-06-01",
+                    "maturity_date": maturity.isoformat(), "pm_a": 1, "pm_b": 2, "applicant_name": f"企业{i % customers}",
+                    "last_followup": (TODAY - timedelta(days=i % 100)).isoformat(),
+                    "next_followup_due": (TODAY + timedelta(days=90 - i % 100)).isoformat(),
+                    "cg_secured_total": secured, "cg_coverage": str(round(float(secured) / 30000, 2))},
                     **meta})
             c.execute(insert(records), rows)
         first = c.exec_driver_sql("SELECT MIN(id) FROM records WHERE entity = 'project'").scalar_one()

@@ -21,7 +21,7 @@ from metadata.rule import Rule
 from ..workflow.resolve import Directory
 from . import links
 from .evaluate import Context, evaluate
-from .persist import Counts, reconcile
+from .persist import Counts, reconcile_many
 from .scan import lock
 
 
@@ -57,8 +57,8 @@ def _run(store, conn, entity: str, record_id: int, values, created_by, wanted) -
             ctx = Context(store.meta, store.functions, store.clock.today(), Directory(conn))
             now = store.clock.now()
             lock(conn, entity)
-            for rule in rules:
-                result.counts.add(reconcile(conn, rule.name, entity, {record_id: evaluate(rule, env, ctx)}, now))
+            result.counts.add(reconcile_many(conn, entity, {r.name: {record_id: evaluate(r, env, ctx)} for r in rules},
+                                             now))
     except Exception as e:  # noqa: BLE001 - a warning must never make the save fail
         result.error = str(e)
     return result

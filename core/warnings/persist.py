@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from sqlalchemy import and_, delete, select, text, update
+from sqlalchemy import and_, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -44,12 +44,22 @@ def _insert(conn, table):
     return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
-def live(conn, rule: str, entity: str, ids: Iterable[int]) -> dict[tuple[int, str], object]:
+def live(conn, rules: Iterable[str], entity: str, ids: Iterable[int],
+         span: tuple[int, int] | None = None) -> dict[tuple[str, int, str], object]:
+    """The live warnings of `rules` on the records `ids`: {(rule, record id, key): row}. With `span`
+    (lo, hi), the ids are those of a scan's batch: one range query (lo < record_id <= hi)."""
+    rules, ids = list(rules), set(ids)
+    cols = (w.c.id, w.c.rule, w.c.record_id, w.c.key, w.c.level, w.c.message, w.c.error)
+    base = and_(w.c.entity == entity, w.c.rule.in_(rules), w.c.state.in_(LIVE))
+    if span is not None:
+        queries = [select(*cols).where(and_(base, w.c.record_id > span[0], w.c.record_id <= span[1]))]
+    else:
+        queries = [select(*cols).where(and_(base, w.c.record_id.in_(chunk))) for chunk in chunks(sorted(ids))]
     out = {}
-    for chunk in chunks(list(ids)):
-        for r in conn.execute(select(w.c.id, w.c.record_id, w.c.key, w.c.level, w.c.message, w.c.error).where(and_(
-                w.c.rule == rule, w.c.entity == entity, w.c.record_id.in_(chunk), w.c.state.in_(LIVE)))):
-            out[(r.record_id, r.key)] = r
+    for q in queries:
+        for r in conn.execute(q):
+            if r.record_id in ids:
+                out[(r.rule, r.record_id, r.key)] = r
     return out
 
 
@@ -57,39 +67,55 @@ def reconcile(conn, rule: str, entity: str, outcomes: Mapping[int, list[Outcome]
               *, resolve_missing: bool = True) -> Counts:
     """Bring the live warnings of `rule` on the records `outcomes` covers (record id -> the warnings
     the rule gives now; [] when its condition does not hold) in line with them."""
+    return reconcile_many(conn, entity, {rule: outcomes}, now, resolve_missing=resolve_missing)
+
+
+def reconcile_many(conn, entity: str, outcomes: Mapping[str, Mapping[int, list[Outcome]]], now: datetime,
+                   *, resolve_missing: bool = True, span: tuple[int, int] | None = None) -> Counts:
+    """`reconcile` for several rules of one entity at once (a scan's batch): one query for the live
+    warnings, one insert of the new ones, bulk updates — a handful of statements per batch."""
     counts = Counts()
-    have = live(conn, rule, entity, outcomes)
-    want = {(rid, o.key): o for rid, outs in outcomes.items() for o in outs}
-    failed = {rid for rid, outs in outcomes.items() if any(o.key == ERROR_KEY for o in outs)}
+    ids = {rid for by_record in outcomes.values() for rid in by_record}
+    have = live(conn, outcomes, entity, ids, span)
+    want = {(rule, rid, o.key): o for rule, by_record in outcomes.items() for rid, outs in by_record.items()
+            for o in outs}
+    failed = {(rule, rid) for rule, by_record in outcomes.items() for rid, outs in by_record.items()
+              if any(o.key == ERROR_KEY for o in outs)}
     counts.errors = len(failed)
     new = [k for k in want if k not in have]
+    ids_of: dict[tuple, int] = {k: r.id for k, r in have.items() if k in want}
     if new:
         stmt = _insert(conn, w).on_conflict_do_nothing(index_elements=["rule", "entity", "record_id", "key"],
                                                        index_where=text(WARNING_LIVE))
-        conn.execute(stmt, [{"rule": rule, "entity": entity, "record_id": rid, "key": key, "level": want[(rid, key)].level,
-                             "message": dict(want[(rid, key)].message), "error": want[(rid, key)].error,
-                             "state": "open", "raised_at": now, "last_seen_at": now} for rid, key in new])
+        conn.execute(stmt, [{"rule": rule, "entity": entity, "record_id": rid, "key": key, "level": want[k].level,
+                             "message": dict(want[k].message), "error": want[k].error, "state": "open",
+                             "raised_at": now, "last_seen_at": now} for k in new for rule, rid, key in (k,)])
         counts.raised = len(new)
+        # the new ones' ids (and those another scan raised first): the live warnings of these records
+        mine = {rid for _, rid, _ in new}
+        ids_of.update({k: r.id for k, r in live(conn, {rule for rule, _, _ in new}, entity, mine).items()
+                       if k in want})
     same = [(have[k], o) for k, o in want.items() if k in have]
-    unchanged = [r.id for r, o in same if r.level == o.level and r.message == dict(o.message) and r.error == o.error]
-    for chunk in chunks(unchanged):
-        conn.execute(update(w).where(w.c.id.in_(chunk)).values(last_seen_at=now))
-    for r, o in same:
-        if r.id not in unchanged:
-            conn.execute(update(w).where(w.c.id == r.id).values(level=o.level, message=dict(o.message),
-                                                                error=o.error, last_seen_at=now))
+    changed = [(r, o) for r, o in same if r.level != o.level or r.message != dict(o.message) or r.error != o.error]
+    changed_ids = {r.id for r, _ in changed}
+    unchanged = [r.id for r, _ in same if r.id not in changed_ids]
+    if unchanged:
+        conn.execute(update(w).where(w.c.id == bindparam("wid")).values(last_seen_at=now),
+                     [{"wid": i} for i in unchanged])
+    for r, o in changed:
+        conn.execute(update(w).where(w.c.id == r.id).values(level=o.level, message=dict(o.message),
+                                                            error=o.error, last_seen_at=now))
     counts.refreshed = len(same)
     # gone: no longer given; a record whose rule failed keeps its other warnings as they were
-    gone = [r.id for (rid, key), r in have.items() if (rid, key) not in want and (rid not in failed or key == ERROR_KEY)]
+    gone = [r.id for (rule, rid, key), r in have.items()
+            if (rule, rid, key) not in want and ((rule, rid) not in failed or key == ERROR_KEY)]
     if not resolve_missing:
         gone = []
     for chunk in chunks(gone):
         counts.resolved += conn.execute(update(w).where(and_(w.c.id.in_(chunk), w.c.state.in_(LIVE)))
                                         .values(state="resolved", resolved_at=now)).rowcount
     if want:
-        rows = {**have, **(live(conn, rule, entity, {rid for rid, _ in new}) if new else {})}
-        ids = {k: r.id for k, r in rows.items()}
-        _recipients(conn, {ids[k]: o.recipients for k, o in want.items() if k in ids})
+        _recipients(conn, {ids_of[k]: o.recipients for k, o in want.items() if k in ids_of})
     return counts
 
 

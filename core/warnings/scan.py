@@ -33,7 +33,7 @@ from ..workflow.resolve import Directory
 from . import links
 from .evaluate import ERROR_KEY, Context, evaluate, recipients_of
 from .lifecycle import WarningError
-from .persist import LIVE, Counts, add_recipients, chunks, reconcile
+from .persist import LIVE, Counts, add_recipients, chunks, reconcile_many
 
 BATCH = 500
 
@@ -107,7 +107,7 @@ def used_fields(meta: Metadata, entity_name: str, rules: Iterable[Rule]) -> tupl
 
 
 def environments(conn, meta: Metadata, entity_name: str, rows, reached: dict, types: Registry,
-                 fields: tuple | None = None) -> list[dict]:
+                 fields: tuple | None = None, cache: links.Cache | None = None) -> list[dict]:
     """Each record's values as the rules' formulas see them: fields (only `fields` when given),
     system values, reached links."""
     entity = meta.entity(entity_name)
@@ -119,7 +119,7 @@ def environments(conn, meta: Metadata, entity_name: str, rows, reached: dict, ty
     envs = [{**v, "id": r.id, "created_at": r.created_at, "created_by": r.created_by, "updated_at": r.updated_at,
              "updated_by": r.updated_by} for v, r in zip(values, rows)]
     if reached:
-        links.load(conn, meta, reached, envs, types)
+        links.load(conn, meta, reached, envs, types, cache)
     return envs
 
 
@@ -139,15 +139,17 @@ def scan(engine: Engine, meta: Metadata, *, registry: Registry = EMPTY, clock: C
             continue
         reached = links.reached(meta.entity(entity), [t for r in entity_rules for t in r.formulas()])
         fields = used_fields(meta, entity, entity_rules)
+        cache = links.Cache()
+        last = 0
         for rows in stream(engine, entity, batch):
             with engine.connect() as c:
-                envs = environments(c, meta, entity, rows, reached, registry, fields)
+                envs = environments(c, meta, entity, rows, reached, registry, fields, cache)
             result.records += len(envs)
             outcomes = {r.name: {env["id"]: evaluate(r, env, ctx) for env in envs} for r in entity_rules}
             with write(engine) as conn, conn.begin():
                 lock(conn, entity)
-                for rule in entity_rules:
-                    result.counts.add(reconcile(conn, rule.name, entity, outcomes[rule.name], now))
+                result.counts.add(reconcile_many(conn, entity, outcomes, now, span=(last, rows[-1].id)))
+            last = rows[-1].id
             _failures(result, outcomes)
         with write(engine) as conn, conn.begin():
             lock(conn, entity)
