@@ -304,3 +304,20 @@ def test_the_placeholder_includes_the_section_only_for_applications(site):
         login_user(LoginUser(get_user(books.engine, username="li")))
         assert render_template("regulatory/placeholder.html", entity=project,
                                record=books.store.get("project", pid)).strip() == ""
+
+
+def test_an_application_checked_inside_a_transition_warns_with_it(books):
+    """check_application joins the caller's transaction (what the workflow action does)."""
+    from core.regulatory.alerts import check_application
+    app = books.project(books.a, "2500000", status="first_review", product="sme_loan")
+    values = {**books.store.get("project", app).values, "status": "risk_review", "id": app}
+    with books.store.transaction() as conn:
+        check_application(books.store, app, TODAY, values=values, conn=conn)
+    [w] = _open(books.engine, "regulatory_application")
+    assert "单一客户（甲公司）集中度批准后 13.75%" in w.message["zh"]
+
+
+def test_every_customer_over_a_limit_is_a_breach_not_only_the_top(books):
+    f = company_figures(books.store, TODAY, top_n=1)
+    assert [s.label for s in f.customers] == ["乙公司"]
+    assert len(f.breaches) == 2 and "丙公司" in f.breaches[1]["zh"]

@@ -35,12 +35,12 @@ def _text(messages) -> str | None:
     return "；".join(m["zh"] for m in messages) or None
 
 
-def _save(store, existing, values: dict) -> int:
+def _save(store, existing, values: dict, conn=None, actor=SYSTEM) -> int:
     if existing is None:
-        return store.create(ENTITY, values, actor=SYSTEM).id
+        return store.create(ENTITY, values, actor=actor, conn=conn).id
     changed = {k: v for k, v in values.items() if existing.values.get(k) != v}
     if changed:
-        store.update(ENTITY, existing.id, changed, version=existing.version, actor=SYSTEM)
+        store.update(ENTITY, existing.id, changed, version=existing.version, actor=actor, conn=conn)
     return existing.id
 
 
@@ -55,16 +55,30 @@ def record_company(store, f: CompanyFigures) -> int:
         "leverage": f.leverage, "leverage_limit": f.leverage_limit, "breaches": _text(f.breaches)})
 
 
-def check_application(store, project_id: int, today: date) -> int:
-    """Check one project (call it when an application enters an approval step): its check record's id."""
-    e = effect_of_approving(store, project_id, today)
+def check_application(store, project_id: int, today: date, *, values=None, conn=None, actor=SYSTEM) -> int:
+    """Check one project (call it when an application enters an approval step; inside a transaction,
+    pass its `conn` and the project's current `values`): its check record's id. An application
+    warns when approving it would take a figure above its limit, or one already above it higher."""
+    e = effect_of_approving(store, project_id, today, values=values)
     cfg = load(store.meta)
-    title = store.get(cfg.project["entity"], project_id).values.get(store.meta.entity(cfg.project["entity"]).title_field)
+    if values is None:
+        values = store.get(cfg.project["entity"], project_id).values
+    title = values.get(store.meta.entity(cfg.project["entity"]).title_field)
     breaches = [b for line, b in zip([x for x in e.lines if x.breaches], e.breaches) if line.worsens] if e.applies else []
     return _save(store, _existing(store, [Filter("scope", "eq", "application"), Filter("project", "eq", project_id)]), {
         "scope": "application", "project": project_id, "subject": f"{title or project_id} {e.customer_label}",
         "checked_on": today, "liability_balance": e.after.liability_balance, "leverage": e.after.leverage,
-        "leverage_limit": e.after.leverage_limit, "breaches": _text(breaches)})
+        "leverage_limit": e.after.leverage_limit, "breaches": _text(breaches)}, conn, actor)
+
+
+def workflow_action(context) -> None:
+    """The workflow action `{call: regulatory_check}` (register it in a plugin's
+    danbao_workflow_actions and put it in an approval step's on_enter): checks the record being
+    approved inside the transition's transaction, as the system on behalf of whoever acted."""
+    from ..store import Actor
+    actor = Actor(context.actor.username, context.actor.roles, system=True)
+    check_application(context.store, context.values["id"], context.now.date(), values=context.values,
+                      conn=context.conn, actor=actor)
 
 
 def check(store, today: date) -> CheckResult:

@@ -124,16 +124,16 @@ def _shares(rows: list[CustomerLiability], names: dict, net: Decimal | None) -> 
     return [Share(r.customer, names.get(r.customer, "—"), r.liability, ratio(r.liability, net, 100)) for r in rows]
 
 
-def breaches_of(f: CompanyFigures) -> list[Message]:
+def breaches_of(f: CompanyFigures, single: list[Share], groups: list[Share]) -> list[Message]:
     out = []
     if f.leverage is not None and f.leverage > f.leverage_limit:
         out.append(msg(f"融资担保放大倍数 {f.leverage} 倍，超过上限 {f.leverage_limit} 倍",
                        f"leverage {f.leverage}× is above the limit of {f.leverage_limit}×"))
-    for s in f.customers:
+    for s in single:
         if s.share is not None and s.share > f.single_limit:
             out.append(msg(f"单一客户 {s.label} 责任余额占净资产 {s.share}%，超过 {f.single_limit}%",
                            f"customer {s.label}: {s.share}% of net assets, above {f.single_limit}%"))
-    for s in f.groups:
+    for s in groups:
         if s.share is not None and s.share > f.group_limit:
             out.append(msg(f"客户 {s.label} 及其关联方责任余额占净资产 {s.share}%，超过 {f.group_limit}%",
                            f"customer {s.label} with its related parties: {s.share}% of net assets, above {f.group_limit}%"))
@@ -160,10 +160,14 @@ def company_figures(store, today: date, *, extra: Extra | None = None, top_n: in
         total = liability.total(conn, sql, extra)
         tops = liability.top(conn, sql, top_n, extra)
         groups = liability.top_groups(conn, sql, top_n, extra)
+        over_single = over_group = []
+        if net:
+            over_single = liability.over(conn, sql, net * cfg.single_percent / 100, extra=extra)
+            over_group = liability.over(conn, sql, net * cfg.group_percent / 100, groups=True, extra=extra)
     if extra is not None:
         balance += extra.balance
         n += 1
-    names = labels(store, cfg, [r.customer for r in tops + groups])
+    names = labels(store, cfg, [r.customer for r in tops + groups + over_single + over_group])
     f = CompanyFigures(
         today=today, balance_in_force=balance, count_in_force=n, new_this_year_amount=new_amount,
         new_this_year_count=new_count, liability_balance=total, net_assets=net, net_assets_on=net_on,
@@ -173,7 +177,7 @@ def company_figures(store, today: date, *, extra: Extra | None = None, top_n: in
         customers=_shares(tops, names, net), groups=_shares(groups, names, net))
     f.top_customers = [(s.label, s.liability, s.share) for s in f.customers]
     f.top_groups = [(s.label, s.liability, s.share) for s in f.groups]
-    f.breaches = breaches_of(f)
+    f.breaches = breaches_of(f, _shares(over_single, names, net), _shares(over_group, names, net))
     if net is None:
         f.notes.append(msg("未录入净资产（公司财务数据），无法计算放大倍数与集中度",
                            "no net assets recorded (company financial figures): leverage and concentration unknown"))

@@ -194,3 +194,19 @@ def of_group(conn, sql: Sql, customer: tuple, extra: Extra | None = None) -> Dec
 
 def customer_of(cfg: Config, values: Mapping[str, Any]) -> tuple:
     return tuple(values.get(link) for link in cfg.project["customers"])
+
+
+def over(conn, sql: Sql, threshold: Decimal, *, groups: bool = False, extra: Extra | None = None,
+         limit: int = 100) -> list[CustomerLiability]:
+    """The customers (with their related parties when `groups`) whose liability is above `threshold`
+    (CNY), largest first: every breach of a concentration limit, not only the top of the list."""
+    body = _group_sql(sql, extra) if groups else None
+    column = "gliab" if body is not None else "liab"
+    if body is None:
+        cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
+        body = f"SELECT {cs}, liab FROM ({sql.customers(extra)}) c"
+    cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
+    units = int((threshold * UNIT).to_integral_value())
+    rows = conn.execute(text(f"SELECT * FROM ({body}) t WHERE {column} > {sql.bind(units)} "
+                             f"ORDER BY {column} DESC, {cs} LIMIT {int(limit)}"), sql.params).all()
+    return [CustomerLiability(tuple(r[:-1]), _units(r[-1])) for r in rows]

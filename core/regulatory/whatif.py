@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, Mapping
 
 from ..errors import Message, msg
 from . import liability
@@ -67,10 +68,13 @@ class Effect:
         return out
 
 
-def effect_of_approving(store, project_id: int, today: date) -> Effect:
+def effect_of_approving(store, project_id: int, today: date, *, values: Mapping[str, Any] | None = None) -> Effect:
+    """The figures before and after approving project `project_id` (its `values` when given, e.g. by a
+    workflow action inside the transition's transaction; else read from the store)."""
     cfg = load(store.meta)
     p = cfg.project
-    values = store.get(p["entity"], project_id).values
+    if values is None:
+        values = store.get(p["entity"], project_id).values
     status = values.get(p["status"])
     applies = status in p["application"]
     customer = liability.customer_of(cfg, values)
