@@ -179,9 +179,11 @@ BASE = """<!doctype html>
 </head>
 <body hx-headers='{{ {"X-CSRFToken": csrf_token()} | tojson }}'>
 <header class="topbar"><a class="brand" href="/">担保业务平台 <span>Danbao</span></a>
-<div class="tools"><span class="who">{{ current_user.name }}</span>
+<div class="tools"><div class="langs" role="group" aria-label="语言"><button type="button" hx-post="/lang" hx-vals='{"lang": "zh_CN"}' hx-swap="none" lang="zh-CN" aria-pressed="true" class="on">中文</button><button type="button" hx-post="/lang" hx-vals='{"lang": "en"}' hx-swap="none" lang="en" aria-pressed="false">English</button></div>
+{% if unread_messages is defined %}{% set n = unread_messages() %}<a href="/messages" id="nav-messages" class="messages-link" hx-get="/messages/count" hx-trigger="every 60s" hx-swap="outerHTML" title="消息">消息{% if n %} <span class="badge danger">{{ n }}</span>{% endif %}</a>{% endif %}
+<span class="who">{{ current_user.name }}</span>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button type="submit" class="signout">退出</button></form></div></header>
-<div class="layout"><nav class="side"><a href="/">首页</a>
+<div class="layout"><nav class="side"><a href="/">首页</a>{% if unread_messages is defined %}<a href="/messages" id="nav-inbox">消息</a>{% endif %}
 {% set flow = flow_counts() %}{% if flow is not none %}<div class="side-group" role="group" aria-labelledby="nav-flow"><span class="side-head" id="nav-flow">审批</span>
 <a href="/flow/todo">待办{% if flow.todo %} <span class="badge info">{{ flow.todo }}</span>{% endif %}</a><a href="/flow/done">已办</a>
 <a href="/flow/started">我发起的{% if flow.started %} <span class="badge">{{ flow.started }}</span>{% endif %}</a>

@@ -2,14 +2,17 @@
 user, the entities they may read."""
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 
 from core.errors import PermissionDenied, msg
 from core.store import Store
 from metadata.model import Entity, Metadata, text_of as label_in
 
-from .i18n import text_of
+from .i18n import current_locale, text_of
+from .metacache import cached
 
 
 def installed():
@@ -46,9 +49,23 @@ def readable(m: Metadata | None) -> list[Entity]:
                   key=lambda e: (e.pack, text_of(e.label)))
 
 
-def nav_entities() -> list[Entity]:
+@dataclass(frozen=True)
+class NavLink:
+    name: str       # the entity
+    href: str
+    text: str
+
+
+def nav_entities() -> list[NavLink]:
+    """The navigation's links to the entities the user may read, in order; drawn once per metadata
+    version, roles, locale and script root (every page shows them)."""
     try:
-        return readable(meta())
+        m = meta()
+        if m is None or not current_user.is_authenticated:
+            return []
+        key = ("nav", frozenset(current_user.roles), str(current_locale()), request.script_root)
+        return cached(m, key, lambda: [NavLink(e.name, url_for("lists.entity_list", entity_name=e.name),
+                                               text_of(e.label)) for e in readable(m)])
     except Exception:  # noqa: BLE001 - the navigation must never break an error page
         return []
 
