@@ -38,6 +38,12 @@ def compile_fast(text: str, functions: Mapping[str, Any], links: frozenset = fro
     return fn
 
 
+def compile_uncached(text: str, functions: Mapping[str, Any], links: frozenset = frozenset()) -> Compiled:
+    """`compile_fast` without the module's cache: for a caller that keeps the closures itself for as
+    long as its `functions` live (the warning scan, per scan)."""
+    return _Compiler(functions, links).node(compile_formula(text)._body)
+
+
 class _Ctx:
     """What a lazy function's evaluate callback needs: the env and the caller's context."""
     __slots__ = ("today",)

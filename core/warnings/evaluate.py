@@ -2,12 +2,13 @@
 whom — or the error that stopped it (the rule is then reported and skipped for that record)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from metadata.model import Metadata, text_of
 from metadata.rule import Rule
 
+from ..fastformula import compile_uncached
 from ..formula import compile_formula
 from ..workflow.resolve import Directory, resolve
 from .render import render
@@ -33,6 +34,27 @@ class Context:
     today: Any
     directory: Directory
 
+    compiled: dict[str, Callable | None] = field(default_factory=dict, repr=False)
+
+    def run(self, text: str, env: Mapping[str, Any]):
+        """Formula `text` on `env`: compiled to closures once per context (core.fastformula: the same
+        operators and functions); whatever they raise is evaluated again by the formula engine
+        itself, which gives the value or the error exactly as everywhere else."""
+        try:
+            fn = self.compiled[text]
+        except KeyError:
+            try:
+                fn = compile_uncached(text, self.functions)
+            except Exception:  # noqa: BLE001 - no fast form: the engine evaluates it
+                fn = None
+            self.compiled[text] = fn
+        if fn is not None:
+            try:
+                return fn(env, self)
+            except Exception:  # noqa: BLE001 - the engine reports it (or disagrees: its value wins)
+                pass
+        return compile_formula(text).evaluate(env, functions=self.functions, today=self.today)
+
     def admins(self) -> tuple[str, ...]:
         return tuple(sorted(p.username for p in self.directory.people if ADMIN_ROLE in p.roles))
 
@@ -42,11 +64,10 @@ def evaluate(rule: Rule, env: Mapping[str, Any], ctx: Context) -> list[Outcome]:
     reached links loaded): [] when the condition does not hold, one Outcome per key when it does,
     or one error Outcome (key ERROR_KEY) when a formula or a recipient fails."""
     try:
-        if not compile_formula(rule.condition).evaluate(env, functions=ctx.functions, today=ctx.today):
+        if not ctx.run(rule.condition, env):
             return []
-        key = "" if not rule.key else _key(compile_formula(rule.key).evaluate(env, functions=ctx.functions,
-                                                                              today=ctx.today))
-        message = render(rule.message, env, functions=ctx.functions, today=ctx.today)
+        key = "" if not rule.key else _key(ctx.run(rule.key, env))
+        message = render(rule.message, env, run=ctx.run)
         people = resolve(rule.recipients, ctx.directory, initiator=env.get("created_by") or "", values=env,
                          codelists=ctx.meta.codelists, functions=ctx.functions, today=ctx.today)
     except Exception as e:  # noqa: BLE001 - a broken rule is reported and skipped, never a crash

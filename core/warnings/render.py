@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from metadata.rule import PLACEHOLDER
 
@@ -33,11 +33,16 @@ def show(value: Any, locale: str = "zh") -> str:
     return str(value)
 
 
-def render(message: Mapping[str, str], env: Mapping[str, Any], *, functions, today) -> dict[str, str]:
-    """{locale: text}; raises FormulaError when a placeholder's formula fails (the rule's error)."""
+def render(message: Mapping[str, str], env: Mapping[str, Any], *, functions=None, today=None,
+           run: Callable[[str, Mapping], Any] | None = None) -> dict[str, str]:
+    """{locale: text}; raises FormulaError when a placeholder's formula fails (the rule's error).
+    `run(text, env)` evaluates a placeholder (the scan's compiled formulas); by default the engine."""
+    if run is None:
+        def run(text, values):
+            return compile_formula(text).evaluate(values, functions=functions, today=today)
     out = {}
     for locale, template in message.items():
         def fill(m, locale=locale):
-            return show(compile_formula(m.group(1).strip()).evaluate(env, functions=functions, today=today), locale)
+            return show(run(m.group(1).strip(), env), locale)
         out[locale] = PLACEHOLDER.sub(fill, template)
     return out
