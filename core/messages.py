@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -152,7 +152,7 @@ def send(engine: Engine, *, sender: str, subject: str, body: str = "", now: date
 # -- hooks: to-dos, warnings, reminders arrive in the inbox -----------------------------------------
 
 def _label(label, fallback: str) -> dict:
-    if isinstance(label, dict):
+    if isinstance(label, Mapping):
         return {"zh": label.get("zh") or label.get("en") or fallback, "en": label.get("en") or label.get("zh") or fallback}
     return {"zh": str(label or fallback), "en": str(label or fallback)}
 

@@ -73,6 +73,7 @@ def test_compose_to_a_department_and_a_role_and_the_header_count(site, engine):
     assert f'id="message-{m.id}" class=""' in chen.get("/messages")
     assert "月度例会" not in chen.get("/messages?show=unread") and "月度例会" in chen.get("/messages?show=read")
     assert _count(wang.get("/messages/count")) == 1                                     # still unread for wang
+    assert wang.post("/messages/read-all").status_code == 302 and _count(wang.get("/messages/count")) == 0
     assert 'id="message-recipients"' in boss.get(f"/messages/{m.id}")                   # the sender sees who read it
 
 

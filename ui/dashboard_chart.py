@@ -9,7 +9,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 28, 40
 TEN_THOUSAND = Decimal(10000)
 
 
@@ -38,7 +38,7 @@ def render(months: list[tuple[date, Decimal, int]], *, title: str, unit: str, ti
         y = TOP + plot_h - float(v / top) * plot_h
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{v.normalize():f}</text>')
-    parts.append(f'<text class="axis unit" x="{LEFT - 6}" y="{TOP - 4}" text-anchor="end">{escape(unit)}</text>')
+    parts.append(f'<text class="axis unit" x="4" y="{TOP - 16}" text-anchor="start">{escape(unit)}</text>')
     for i, ((month, amount, n), v) in enumerate(zip(months, values)):
         h = float(v / top) * plot_h if top else 0
         x = LEFT + i * slot + (slot - bar) / 2
