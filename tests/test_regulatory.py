@@ -19,7 +19,6 @@ written off = 650,000.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -37,6 +36,7 @@ from core.users import create_user, get_user
 from plugins.manager import build_registry
 
 from .conftest import pack
+from .test_rules_screen import Client
 
 REGISTRY = build_registry()
 TODAY = date(2026, 3, 15)
@@ -59,7 +59,7 @@ class Books:
         installed = metastore.install(engine, sources, **REGISTRY.checks())
         self.meta = installed.meta
         self.store = Store(engine, self.meta, clock=clock, registry=REGISTRY, meta_version=installed.version)
-        for name, roles in (("li", ("pm",)), ("zhao", ("pm",)), ("wang", ("gm",)), ("risk", ("risk",)),
+        for name, roles in (("li", ("pm",)), ("zhao", ("pm",)), ("wang", ("gm",)), ("risk", ("risk",)), ("fin", ("finance",)),
                             ("admin", ("admin",))):
             create_user(engine, name, name=name, roles=roles, password="Secret-pass-1")
         self.uid = {n: get_user(engine, username=n).id for n in ("li", "zhao")}
@@ -231,21 +231,10 @@ def test_breaches_raise_warnings_and_resolve(books):
 
 
 # -- screens ---------------------------------------------------------------------------------------
-def _token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-class Client:
-    def __init__(self, app, username):
-        self.c = app.test_client()
-        html = self.c.get("/login").get_data(as_text=True)
-        resp = self.c.post("/login", data={"username": username, "password": "Secret-pass-1", "csrf_token": _token(html)})
-        assert resp.status_code == 302
-
-    def get(self, url, status=200, **headers):
-        resp = self.c.get(url, headers=headers)
-        assert resp.status_code == status, resp.get_data(as_text=True)[:2000]
-        return resp.get_data(as_text=True)
+def get(client, url, status=200, **headers):
+    resp = client.c.get(url, headers=headers)
+    assert resp.status_code == status, resp.get_data(as_text=True)[:2000]
+    return resp.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -257,7 +246,7 @@ def site(books, clock):
 
 def test_the_regulatory_page_shows_figures_limits_and_breaches(site):
     books, app = site
-    html = Client(app, "wang").get("/regulatory")
+    html = get(Client(app, "wang"), "/regulatory")
     figures = html[html.index('id="regulatory-figures"'):]
     assert "14,550,000.00" in figures and "40,000,000.00" in figures
     row = lambda rid: figures[figures.index(f'id="{rid}"'):].split("</tr>")[0]  # noqa: E731
@@ -268,23 +257,23 @@ def test_the_regulatory_page_shows_figures_limits_and_breaches(site):
     assert "13.33%" in row("fig-compensation-rate") and "650,000.00" in row("fig-compensation-balance")
     assert 'id="regulatory-breaches"' in html and "单一客户 乙公司 责任余额占净资产 15.00%，超过 10%" in html
     assert "乙公司" in html[html.index('id="top-customers"'):] and "丙公司" in html[html.index('id="top-groups"'):]
-    assert Client(app, "risk").get("/regulatory")
-    Client(app, "li").get("/regulatory", status=403)                           # a project manager may not
+    assert get(Client(app, "risk"), "/regulatory")
+    get(Client(app, "li"), "/regulatory", status=403)                           # a project manager may not
 
 
 def test_the_project_section_shows_the_effect_of_approving(site):
     books, app = site
     pid = books.project(books.a, "2500000", status="risk_review", product="sme_loan")
-    html = Client(app, "risk").get(f"/regulatory/effect/{pid}", **{"HX-Request": "true"})
+    html = get(Client(app, "risk"), f"/regulatory/effect/{pid}", **{"HX-Request": "true"})
     assert "批准后影响" in html or "Effect of approving" in html
     customer = html[html.index('id="effect-customer"'):].split("</tr>")[0]
     assert 'class="breach"' in customer and "5.63%" in customer and "13.75%" in customer and "10%" in customer
     leverage = html[html.index('id="effect-leverage"'):].split("</tr>")[0]
     assert "0.36×" in leverage and "0.45×" in leverage and 'class="breach"' not in leverage
     assert "17,800,000.00" in html
-    assert Client(app, "li").get(f"/regulatory/effect/{pid}").strip() == ""     # not for a project manager
+    assert get(Client(app, "li"), f"/regulatory/effect/{pid}").strip() == ""     # not for a project manager
     in_force = books.project(books.a, "100000", product="sme_loan")
-    Client(app, "risk").get(f"/regulatory/effect/{in_force}", status=404)      # only under application
+    get(Client(app, "risk"), f"/regulatory/effect/{in_force}", status=404)      # only under application
 
 
 def test_the_placeholder_includes_the_section_only_for_applications(site):
@@ -321,3 +310,13 @@ def test_every_customer_over_a_limit_is_a_breach_not_only_the_top(books):
     f = company_figures(books.store, TODAY, top_n=1)
     assert [s.label for s in f.customers] == ["乙公司"]
     assert len(f.breaches) == 2 and "丙公司" in f.breaches[1]["zh"]
+
+
+def test_finance_records_net_assets_with_the_form_and_the_figures_use_them(site):
+    books, app = site
+    resp = Client(app, "fin").post("/e/company_finance/new", period_end="2026-02-28", net_assets="60,000,000")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    f = company_figures(books.store, TODAY)
+    assert (f.net_assets, f.net_assets_on, f.leverage) == (D("60000000.00"), date(2026, 2, 28), D("0.24"))
+    assert Client(app, "li").post("/e/company_finance/new", period_end="2026-03-01",
+                                  net_assets="1").status_code == 403     # a project manager may not
