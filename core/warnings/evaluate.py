@@ -35,6 +35,7 @@ class Context:
     directory: Directory
 
     compiled: dict[str, Callable | None] = field(default_factory=dict, repr=False)
+    fast_functions: dict[str, Any] | None = field(default=None, repr=False)
 
     def run(self, text: str, env: Mapping[str, Any]):
         """Formula `text` on `env`: compiled to closures once per context (core.fastformula: the same
@@ -44,7 +45,7 @@ class Context:
             fn = self.compiled[text]
         except KeyError:
             try:
-                fn = compile_uncached(text, self.functions)
+                fn = compile_uncached(text, self._fast_functions())
             except Exception:  # noqa: BLE001 - no fast form: the engine evaluates it
                 fn = None
             self.compiled[text] = fn
@@ -54,6 +55,15 @@ class Context:
             except Exception:  # noqa: BLE001 - the engine reports it (or disagrees: its value wins)
                 pass
         return compile_formula(text).evaluate(env, functions=self.functions, today=self.today)
+
+    def _fast_functions(self) -> Mapping[str, Any]:
+        """The functions for the compiled closures: LOOKUP remembers its answers for the scan
+        (the thresholds are read once, not once per record)."""
+        if self.fast_functions is None:
+            self.fast_functions = dict(self.functions)
+            if "LOOKUP" in self.fast_functions:
+                self.fast_functions["LOOKUP"] = _remembered(self.fast_functions["LOOKUP"])
+        return self.fast_functions
 
     def admins(self) -> tuple[str, ...]:
         return tuple(sorted(p.username for p in self.directory.people if ADMIN_ROLE in p.roles))
@@ -73,6 +83,20 @@ def evaluate(rule: Rule, env: Mapping[str, Any], ctx: Context) -> list[Outcome]:
     except Exception as e:  # noqa: BLE001 - a broken rule is reported and skipped, never a crash
         return [failure(rule, env.get("id"), e, ctx)]
     return [Outcome(key, rule.level, message, tuple(people))]
+
+
+def _remembered(fn: Callable) -> Callable:
+    answers: dict = {}
+
+    def remembered(*args):
+        try:
+            return answers[args]
+        except KeyError:
+            answers[args] = value = fn(*args)
+            return value
+        except TypeError:                     # an argument that is not hashable
+            return fn(*args)
+    return remembered
 
 
 def recipients_of(resolvers, env: Mapping[str, Any], ctx: Context) -> list[str]:

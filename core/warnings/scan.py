@@ -114,8 +114,14 @@ def environments(conn, meta: Metadata, entity_name: str, rows, reached: dict, ty
     if fields is None:
         values = [decode(entity, _doc(r.data), types) for r in rows]
     else:
-        docs = [_doc(r.data) for r in rows]
-        values = [{f.name: _load_value(f, d.get(f.name), types) for f in fields} for d in docs]
+        loaders = [(f.name, f, None if f.is_table else types.type(f.type).load) for f in fields]
+        values = []
+        for r in rows:
+            d, v = _doc(r.data), {}
+            for name, f, load in loaders:
+                stored = d.get(name)
+                v[name] = None if stored is None else load(stored, f) if load else _load_value(f, stored, types)
+            values.append(v)
     envs = [{**v, "id": r.id, "created_at": r.created_at, "created_by": r.created_by, "updated_at": r.updated_at,
              "updated_by": r.updated_by} for v, r in zip(values, rows)]
     if reached:
