@@ -21,13 +21,15 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from .codec import encode
 from .compute import Evaluator, child_order, coerce_result, is_blank
 from .fastformula import compile_fast
-from .db import record_rows, records, sequences
+from .fieldtypes import BUILTIN_TYPES, _precision
+from .db import _dumps, records, sequences
 from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, STATUS, Refs, Report, available_stages, bulk_plan,
                         created_at, enterprise_values, gm_limit, project_bundle, sizes)
 from . import demo
@@ -54,6 +56,7 @@ class BulkWriter:
         self._files: dict[tuple[str, str], list] = {}
         self._plans: dict[str, _Plan] = {}
         self._dirty: set[str] = set()
+        self._periods: dict[tuple, str] = {}
 
     # -- values -----------------------------------------------------------------------------
     def defaults(self, name: str) -> dict:
@@ -121,7 +124,10 @@ class BulkWriter:
             raise BulkError(f"bulk {name} differs from the store's document: {diff}")
 
     def number(self, conn, name: str, field: str, pattern: str, at: datetime) -> str:
-        key = f"{name}:{field}:{period_key(pattern, at)}"
+        period = (name, field, pattern, at.date())
+        key = self._periods.get(period)
+        if key is None:
+            key = self._periods[period] = f"{name}:{field}:{period_key(pattern, at)}"
         if key not in self.seq:
             self.seq[key] = conn.execute(select(sequences.c.value).where(sequences.c.name == key)).scalar() or 0
         self.seq[key] += 1
@@ -154,15 +160,16 @@ class BulkWriter:
         if not docs:
             return []
         entity = self.meta.entity(name)
-        rows = [{"entity": name, "data": doc, "version": 1, "meta_version": self.store.meta_version, "deleted": False,
-                 "created_at": at, "created_by": "system", "updated_at": at, "updated_by": "system"}
-                for at, doc in docs]
-        ids = list(conn.execute(insert(records).returning(records.c.id, sort_by_parameter_order=True), rows).scalars())
-        children = [{"record_id": rid, "entity": name, "field": f.name, "position": i, "data": r}
-                    for rid, (_, doc) in zip(ids, docs) for f in entity.fields if f.is_table
-                    for i, r in enumerate(doc.get(f.name) or [])]
-        if children:
-            conn.execute(insert(record_rows), children)
+        ids = _new_ids(conn, len(docs))
+        mv, when = self.store.meta_version, _timestamp(conn)
+        _copy_rows(conn, "records", RECORD_COLUMNS,
+                   [(rid, name, _dumps(doc), 1, mv, False, when(at), "system", when(at), "system")
+                    for rid, (at, doc) in zip(ids, docs)])
+        tables = [f.name for f in entity.fields if f.is_table]
+        if tables:
+            _copy_rows(conn, "record_rows", ROW_COLUMNS,
+                       [(rid, name, t, i, _dumps(r)) for rid, (_, doc) in zip(ids, docs) for t in tables
+                        for i, r in enumerate(doc.get(t) or [])])
         return ids
 
     def finish(self, conn) -> None:
@@ -174,6 +181,43 @@ class BulkWriter:
             conn.execute(text("UPDATE sequences SET value = :v WHERE name = :n AND value < :v"),
                          [{"n": k, "v": self.seq[k]} for k in keys])
         self._dirty.clear()
+
+
+RECORD_COLUMNS = ("id", "entity", "data", "version", "meta_version", "deleted", "created_at", "created_by",
+                  "updated_at", "updated_by")
+ROW_COLUMNS = ("record_id", "entity", "field", "position", "data")
+
+
+def _new_ids(conn, n: int) -> list[int]:
+    """`n` ids for new records: drawn from the id sequence on PostgreSQL; on SQLite (one writer at
+    a time, inside this write transaction) the next ones after the largest."""
+    if conn.dialect.name == "postgresql":
+        return sorted(conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, {int(n)})").scalars())
+    start = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM records").scalar()
+    return list(range(start + 1, start + n + 1))
+
+
+def _timestamp(conn):
+    """A datetime as the dialect stores it (SQLAlchemy's SQLite text format)."""
+    if conn.dialect.name == "sqlite":
+        return lambda d: d.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return lambda d: d
+
+
+def _copy_rows(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows through the driver: COPY on PostgreSQL (psycopg 3), executemany on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        cur = conn.connection.driver_connection.cursor()
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                         [tuple(int(v) if type(v) is bool else v for v in row) for row in rows])
 
 
 class _Plan:
@@ -194,7 +238,7 @@ class _Plan:
         fns = w.store.functions
 
         def step(f):
-            return f.name, compile_fast(f.formula, fns, links), (lambda v, f=f: coerce_result(f, v))
+            return f.name, compile_fast(f.formula, fns, links), _canonical(f, lambda v, f=f: coerce_result(f, v))
         self.tables = [(t.name, [step(f) for f in order]) for t in entity.fields if t.is_table
                        for order in [child_order(t)] if order]
         self.computed = [step(entity.field(n)) for n in entity.computed_order]
@@ -209,7 +253,7 @@ class _Plan:
         if f.is_table:
             return lambda rows, f=f: w._parse(f, rows)
         parse = w.store.types.type(f.type).parse
-        return lambda v: parse(v, f)
+        return _canonical(f, lambda v: parse(v, f))
 
     def compute(self, values: dict, links) -> None:
         """What Evaluator.compute does (raises on anything unexpected: the caller falls back)."""
@@ -242,6 +286,40 @@ class _Plan:
                         cleared = cleared or not is_blank(row.get(name))
                         row[name] = None
         return cleared
+
+
+def _canonical(f, parse):
+    """`parse` (a built-in type's parser for field `f`), skipped for a value that is already what it
+    would return: a date, an int, a bool, a Decimal with the field's decimal places (core.fieldtypes
+    returns these unchanged)."""
+    kind = (f.result or "decimal") if (f.is_computed or f.is_rollup) else f.type
+    if kind not in BUILTIN_TYPES:
+        return parse
+    exact = {"date": date, "integer": int, "boolean": bool}.get(kind)
+    if exact is not None:
+        return lambda v: v if type(v) is exact else parse(v)
+    if kind in ("money", "decimal", "percent"):
+        places = -2 if kind == "money" else -_precision(f)
+
+        def decimal(v):
+            if type(v) is Decimal and v.is_finite():
+                t = v.as_tuple()
+                if t.exponent == places and len(t.digits) + places < 40:
+                    return v
+            return parse(v)
+        return decimal
+    memo: dict = {}
+
+    def text(v):                # a built-in parser is a function of the text (and the field) alone
+        if type(v) is not str:
+            return parse(v)
+        out = memo.get(v, memo)
+        if out is memo:
+            if len(memo) > 20_000:
+                memo.clear()
+            out = memo[v] = parse(v)
+        return out
+    return text
 
 
 class _LinkCtx:

@@ -399,15 +399,17 @@ _CG_CODES: dict[int, tuple] = {}
 def _cg_codes(meta) -> tuple[list[str], dict[str, Decimal]]:
     """The counter-guarantee kinds the products allow (every kind when none lists any) and the
     loan-to-value caps of collateral and pledge types, from the installed metadata."""
-    if id(meta) not in _CG_CODES:
+    cached = _CG_CODES.get(id(meta))
+    if cached is None or cached[0] is not meta:
         kinds_cl = meta.codelists.get("counter_guarantee_kind")
         codes = [i.code for i in kinds_cl.items if i.active] if kinds_cl else []
         listed = {k for p in meta.kinds.get("products", {}).values() for k in getattr(p, "counter_guarantees", ())}
         kinds = [c for c in codes if c in listed] or codes
         caps = {i.code: Decimal(str(i.data["ltv_cap"])) for name in ("collateral_type", "pledge_type")
                 for i in (meta.codelists[name].items if name in meta.codelists else ()) if "ltv_cap" in i.data}
-        _CG_CODES[id(meta)] = (kinds, caps)
-    return _CG_CODES[id(meta)]
+        _CG_CODES.clear()
+        _CG_CODES[id(meta)] = cached = (meta, kinds, caps)
+    return cached[1], cached[2]
 
 
 def _approval_bundle(project: dict, children: list, stage: str, approved: date) -> dict:

@@ -25,17 +25,11 @@ from .formula.values import from_float, get_field
 
 Compiled = Callable[[Mapping, Any], Any]
 
-_cache: dict[tuple[str, int, frozenset], Compiled] = {}
-
-
 def compile_fast(text: str, functions: Mapping[str, Any], links: frozenset = frozenset()) -> Compiled:
-    """The closure for formula `text` with the caller's `functions`; `links` are the names whose
-    attributes read a linked record (``ctx.linked``)."""
-    key = (text, id(functions), links)
-    fn = _cache.get(key)
-    if fn is None:
-        fn = _cache[key] = _Compiler(functions, links).node(compile_formula(text)._body)
-    return fn
+    """The closure for formula `text` with the caller's `functions` (bound now: compile again for
+    other functions, e.g. another metadata's LOOKUP); `links` are the names whose attributes read a
+    linked record (``ctx.linked``)."""
+    return _Compiler(functions, links).node(compile_formula(text)._body)
 
 
 def compile_uncached(text: str, functions: Mapping[str, Any], links: frozenset = frozenset()) -> Compiled:
