@@ -158,10 +158,11 @@ def _label(label, fallback: str) -> dict:
 
 
 def on_task(conn: Connection, *, task_id: int, assignee: str, kind: str, state: str, step, inst,
-            now: datetime) -> None:
+            now: datetime, actor: str | None = None) -> None:
     """A workflow task was created (core/workflow/moves.py): an open one, or a CC, is announced to
-    its assignee; a task still waiting for another is announced by nobody (it shows in 待办 when it opens)."""
-    if state != "open":
+    its assignee; a task still waiting for another is announced by nobody (it shows in 待办 when it
+    opens), nor one the acting user gave themselves (starting a flow whose first step is theirs)."""
+    if state != "open" or assignee == actor:
         return
     s = _label(getattr(step, "label", None), step.name)
     zh, en = ("抄送", "CC") if kind == "cc" else ("待办", "To do")

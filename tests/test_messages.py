@@ -144,3 +144,25 @@ def test_a_raised_warning_arrives_once_per_recipient(engine, clock):
     clock.advance(days=1)
     w.scan()                                              # still overdue: the same warning, no new message
     assert messages.unread_count(engine, "li") == 1
+
+
+def test_an_escalated_warning_arrives_for_the_escalation_recipients(engine, clock):
+    w = World(engine, clock, loan_overdue=OVERDUE)
+    w.loan("乙贷款")
+    w.scan()
+    assert messages.inbox(engine, "gm").items == []
+    clock.advance(days=4)
+    w.scan()                                              # nobody handled it within 3 days: to the gm
+    [m] = messages.inbox(engine, "gm").items
+    assert m.kind == "warning" and "乙贷款" in m.subject["zh"]
+    assert messages.unread_count(engine, "li") == 1       # li was told once, when it was raised
+
+
+def test_starting_a_flow_sends_the_initiator_no_message_about_their_own_first_task(engine, clock):
+    f = make_flow(engine, clock, flow_pack())
+    inst = f.start("guarantee", initiator="li", pm_a=f.uid("pma"), pm_b=f.uid("pmb"))
+    assert f.task("li", inst).state == "open" and messages.inbox(engine, "li").items == []
+    f.act("li", "submit", inst)                           # first review: A角 and B角 each get a to-do
+    for pm in ("pma", "pmb"):
+        [m] = messages.inbox(engine, pm).items
+        assert (m.kind, m.subject) == ("task", {"zh": "待办:初审", "en": "To do: First review"})

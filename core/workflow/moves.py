@@ -122,7 +122,7 @@ class Run:
             state=state, seq=seq, origin=origin, waits_for=waits_for, created_at=self.now, due_at=due_at,
             **extra).returning(wf_tasks.c.id)).scalar_one()
         messages.on_task(self.conn, task_id=task_id, assignee=assignee, kind=kind, state=state, step=step,
-                         inst=self.inst, now=self.now)           # it arrives in the inbox (core/messages.py)
+                         inst=self.inst, now=self.now, actor=self.actor.username)   # to the inbox (core/messages.py)
         return task_id
 
     def finish_task(self, task: Task, action: str, opinion: str | None = None, *, state: str = "done",
