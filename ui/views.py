@@ -51,6 +51,6 @@ def home():
                 dash["chart"] = dashboard_chart.render(
                     months, title=_("Guarantees released per month, last 12 months"), unit=_("10k yuan"),
                     tip=lambda m, amount, n: _("%(month)s: %(amount)s yuan, %(n)s guarantee(s)",
-                                               month=f"{m:%Y-%m}", amount=display.money(amount), n=n))
+                                               month=m.strftime("%Y-%m"), amount=display.money(amount), n=n))
     return render_template("home.html", entities=entities, counts=shown, installed=context.installed(),
                            dash=dash, disp=display, today=at.date())
