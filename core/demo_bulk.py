@@ -2,9 +2,13 @@
 documents in batches, for benchmarks at 100k-1M projects.
 
 Each record's document is made the way the store makes it — the entity's defaults, the given
-values, rollups aggregated with ``core.rollups.aggregate`` over the record's related records,
-computed fields by the store's own ``Evaluator``, ``core.codec.encode`` — without the store's
-per-record queries. The first records of every entity and one in :data:`VERIFY_EVERY` are also
+values parsed by their field types, rollups aggregated with ``core.rollups.aggregate`` over the
+record's related records, computed fields, hidden fields cleared as ``core.validate`` clears
+them, ``core.codec.encode`` — without the store's per-record queries. The formulas are compiled
+once per entity to closures (``core.fastformula``: the formula engine's own operators and
+functions without its per-node dispatch); if one raises, the record is made again by the store's
+``Evaluator``. Values already in their parsed form (a date, a Decimal with the field's places)
+skip their parser. The first records of every entity and one in :data:`VERIFY_EVERY` are also
 run through ``core.validate.evaluate`` (every rule and check but link existence) and must give the
 same document with no error, else :class:`BulkError` stops the load: what is inserted is exactly
 what the store would have written for those values.
@@ -14,7 +18,9 @@ existence check (links point at records it has just inserted) and the attachment
 attachment field refers to one stored file). It dates records when they happened (``created_at``
 from the project's approval day), numbers them with the entity's pattern for that day, mirrors
 child-table rows into ``record_rows`` and advances the ``sequences`` so later saves continue each
-series. Run ``core.db.analyze`` afterwards (``danbao generate`` does).
+series. Rows go in through the driver: PostgreSQL ``COPY`` (psycopg 3; ids drawn from the id
+sequence first), SQLite ``executemany`` with the ids after the largest (inside the write
+transaction, SQLite's single writer). Run ``core.db.analyze`` afterwards (``danbao generate`` does).
 """
 from __future__ import annotations
 

@@ -10,8 +10,10 @@ installed are skipped and named in ``report.skipped``):
 =================  ==========================================================================
 stage              records
 =================  ==========================================================================
-approval stages    申请 … 放款确认 and 已否决: driven by the demo users through the standard flows
-                   (``core.demo_flows``; write mode only, 17 projects)
+approval stages    申请 … 放款确认 and 已否决: write mode drives 17 through the standard flows with the demo
+                   users (``core.demo_flows``); bulk mode makes :data:`APPROVAL_SHARE` of the projects
+                   plain records in those statuses (the fields the steps before filled in, proposed
+                   counter-guarantees; no workflow instance or task)
 in_force           released 1 … term-1 months ago; confirmed ``repayment`` records (instalments
                    or part prepayments), ``followup`` surveys (the first within 30 days, then
                    quarterly), a 正常 ``classification``
@@ -22,6 +24,16 @@ released           repaid in full by confirmed repayments, ``guarantee_release``
 compensated        ``compensation`` paid to the bank, a ``recovery`` in one of its stages
                    (诉前 … 结案) with costs and partial recoveries
 written_off        compensated, recovery closed, ``write_off`` approved for what was not recovered
+every stage        ``counter_guarantee``: 1-3 of the kinds the products allow (mortgages and pledges
+                   appraised so the coverage is drawn around 1.2, about a quarter below 1; sureties;
+                   released with the project); ``customer_deposit``: 5 or 10 % received at signing for
+                   three projects in four, returned on release or offset against a compensation;
+                   ``ledger_entry``: posted entries for the fee, the deposit in and out, the loan
+                   release, the release, compensation, recovery and write-off, and for some projects
+                   in force one entry still in draft, with risk control or with finance (plain
+                   records, no workflow instance); ``enterprise_change`` (enterprise customers):
+                   lawsuits for most troubled projects (overdue ones in the last 90 days), now and
+                   then a key-person, legal-representative, shareholder or address change
 =================  ==========================================================================
 
 Customers scale with the size (0.35 enterprise and 0.15 individual customers a project, at least

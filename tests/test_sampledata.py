@@ -211,3 +211,42 @@ def test_statements_deterministic_and_a_share_distressed():
     assert growth[True] > growth[False]                       # most companies grow
     with pytest.raises(ValueError):
         sampledata.financial_statements(random.Random(1), TODAY, revenue=Decimal(1), health="rich")
+
+
+CAPS = {"residential": 70, "commercial": 60, "industrial": 50, "land": 60, "equipment": 40, "vehicle": 50,
+        "deposit_receipt": 90, "equity": 40, "receivable": 60, "listed_shares": 50, "warehouse_receipt": 50}
+KINDS = ("mortgage", "pledge", "surety", "credit")
+
+
+def _secured(items) -> Decimal:
+    total = Decimal(0)
+    for c in items:
+        if c["kind"] in ("mortgage", "pledge"):
+            sub = c.get("collateral_type") or c.get("pledge_type")
+            total += (c["appraised_value"] - c["pledged_elsewhere"]) * CAPS[sub] / 100
+    return total
+
+
+@pytest.mark.parametrize("coverage", [0.6, 1.0, 1.5])
+def test_counter_guarantees_reach_the_coverage(coverage):
+    for seed in range(30):
+        items = sampledata.counter_guarantees(random.Random(seed), TODAY, Decimal(2_000_000), provider="某公司",
+                                              kinds=KINDS, caps=CAPS, coverage=coverage)
+        assert 1 <= len(items) <= 3 and {c["kind"] for c in items} <= set(KINDS)
+        assert abs(_secured(items) / 2_000_000 - Decimal(str(coverage))) < Decimal("0.01")
+        for c in items:
+            if c["kind"] == "surety":
+                assert (id_number_problem(c["guarantor_id_number"]) if c["guarantor_type"] == "person"
+                        else uscc_problem(c["guarantor_uscc"])) is None
+            if c["kind"] == "mortgage":
+                assert c["pledged_elsewhere"] < c["appraised_value"] and c["property_cert_no"]
+
+
+def test_counter_guarantee_coverage_spreads_around_one():
+    drawn = [_secured(sampledata.counter_guarantees(random.Random(s), TODAY, Decimal(1_000_000), provider="甲",
+                                                    kinds=KINDS, caps=CAPS)) / 1_000_000 for s in range(300)]
+    below = sum(c < 1 for c in drawn)
+    assert 30 < below < 150 and max(drawn) > Decimal("1.5")
+    only_surety = sampledata.counter_guarantees(random.Random(1), TODAY, Decimal(1_000_000), provider="甲",
+                                                kinds=("surety",), caps=CAPS)
+    assert {c["kind"] for c in only_surety} == {"surety"}
