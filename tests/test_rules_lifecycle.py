@@ -180,3 +180,28 @@ def test_a_change_of_legal_representative_or_key_person(std):
     assert set(fired) == {a, b}
     assert "华星21号公司 于 2026-02-01 变更了法定代表人或主要人员" in fired[a]
     assert std.fired("lawsuit_recorded") == []
+
+
+def test_the_scan_reads_only_the_projects_in_force_and_resolves_the_others(std):
+    """Every project rule starts with `status == "in_force"`: the scan reads only those projects
+    (core/warnings/prefilter.py); a project released since the last scan has its warnings resolved."""
+    from core.warnings import prefilter
+    from core.warnings.scan import active_rules, stream
+    rules = active_rules(std.meta)
+    f, value = prefilter.guard(std.meta, "project", [r for r in rules if r.entity == "project"])
+    assert (f.name, value) == ("status", "in_force")
+    assert prefilter.guard(std.meta, "fee_schedule", [r for r in rules if r.entity == "fee_schedule"]) is None
+    late, other = std.project(maturity=date(2026, 3, 5)), std.project(maturity=date(2026, 3, 5))
+    std.project(status="released", maturity=date(2026, 3, 5))
+    std.scan()
+    assert set(dict(std.fired("overdue"))) == {late, other}
+    where = prefilter.clause(std.engine.dialect.name, (f, value))
+    assert [r.id for rows in stream(std.engine, "project", 500, where) for r in rows] == [late, other]
+    version = std.store.get("project", late).version
+    std.store.update("project", late, {"status": "released", "closed_on": date(2026, 3, 15)}, version=version)
+    std.scan()
+    assert set(dict(std.fired("overdue"))) == {other}
+    with std.engine.connect() as c:
+        states = dict(c.execute(select(warnings.c.rule, warnings.c.state).where(
+            warnings.c.record_id == late, warnings.c.rule == "overdue")).all())
+    assert states == {"overdue": "resolved"}

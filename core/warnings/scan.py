@@ -30,7 +30,7 @@ from ..formula import compile_formula
 from ..query import _doc
 from ..registry import EMPTY, Registry
 from ..workflow.resolve import Directory
-from . import links
+from . import links, prefilter
 from .evaluate import ERROR_KEY, Context, evaluate, recipients_of
 from .lifecycle import WarningError
 from .persist import LIVE, Counts, add_recipients, chunks, reconcile_many
@@ -80,14 +80,16 @@ def write(engine: Engine):
     return engine.connect().execution_options(danbao_write=True)
 
 
-def stream(engine: Engine, entity: str, batch: int) -> Iterator[list]:
-    """The live records of `entity` in batches of `batch`, by id (keyset pages on the records index)."""
+def stream(engine: Engine, entity: str, batch: int, where=None) -> Iterator[list]:
+    """The live records of `entity` (passing `where`, a prefilter) in batches of `batch`, by id
+    (keyset pages on the records index)."""
     last = 0
     while True:
         with engine.connect() as c:
+            test = and_(records.c.entity == entity, records.c.deleted.is_(False), records.c.id > last)
             rows = c.execute(select(records.c.id, records.c.data, records.c.created_at, records.c.created_by,
                                     records.c.updated_at, records.c.updated_by)
-                             .where(and_(records.c.entity == entity, records.c.deleted.is_(False), records.c.id > last))
+                             .where(test if where is None else and_(test, where))
                              .order_by(records.c.id).limit(batch)).all()
         if not rows:
             return
@@ -145,9 +147,10 @@ def scan(engine: Engine, meta: Metadata, *, registry: Registry = EMPTY, clock: C
             continue
         reached = links.reached(meta.entity(entity), [t for r in entity_rules for t in r.formulas()])
         fields = used_fields(meta, entity, entity_rules)
+        where = prefilter.clause(engine.dialect.name, prefilter.guard(meta, entity, entity_rules))
         cache = links.Cache()
         last = 0
-        for rows in stream(engine, entity, batch):
+        for rows in stream(engine, entity, batch, where):
             with engine.connect() as c:
                 envs = environments(c, meta, entity, rows, reached, registry, fields, cache)
             result.records += len(envs)
@@ -159,7 +162,7 @@ def scan(engine: Engine, meta: Metadata, *, registry: Registry = EMPTY, clock: C
             _failures(result, outcomes)
         with write(engine) as conn, conn.begin():
             lock(conn, entity)
-            result.counts.resolved += _resolve_deleted(conn, entity, [r.name for r in entity_rules], now)
+            result.counts.resolved += _resolve_deleted(conn, entity, [r.name for r in entity_rules], now, where)
     if rules is None:
         with write(engine) as conn, conn.begin():
             result.counts.resolved += _resolve_retired(conn, meta, now)
@@ -175,8 +178,10 @@ def _failures(result: ScanResult, outcomes) -> None:
                     result.failures.append(o.message["en"])
 
 
-def _resolve_deleted(conn, entity: str, rule_names: list[str], now) -> int:
-    alive = select(records.c.id).where(and_(records.c.entity == entity, records.c.deleted.is_(False)))
+def _resolve_deleted(conn, entity: str, rule_names: list[str], now, where=None) -> int:
+    """Live warnings on records deleted, or not passing the prefilter (`where`), are resolved."""
+    test = and_(records.c.entity == entity, records.c.deleted.is_(False))
+    alive = select(records.c.id).where(test if where is None else and_(test, where))
     return conn.execute(update(w).where(and_(w.c.entity == entity, w.c.rule.in_(rule_names), w.c.state.in_(LIVE),
                                              w.c.record_id.not_in(alive)))
                         .values(state="resolved", resolved_at=now)).rowcount
