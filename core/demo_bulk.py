@@ -34,6 +34,7 @@ from sqlalchemy import select, text
 from .codec import encode
 from .compute import Evaluator, child_order, coerce_result, is_blank
 from .fastformula import compile_fast
+from .formula import compile_formula
 from .fieldtypes import BUILTIN_TYPES, _precision
 from .db import _dumps, records, sequences
 from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, STATUS, Refs, Report, available_stages, bulk_plan,
@@ -102,6 +103,20 @@ class BulkWriter:
         if n <= VERIFY_FIRST or n % VERIFY_EVERY == 0:
             self._verify(name, given, rollups, links, values)
         return values
+
+    def refresh(self, name: str, values: dict, rollups: dict, *, given: dict, links=None) -> dict:
+        """`values` (made by complete) with new rollup values: only the computed fields that depend
+        on rollups are evaluated again when nothing else can change (the plan's `partial`), else
+        the whole record is made again."""
+        plan = self.plan(name)
+        if not plan.partial:
+            return self.complete(name, given, rollups=rollups, links=links)
+        out = {**values, **rollups}
+        try:
+            plan.compute_dependent(out, links)
+        except Exception:  # noqa: BLE001 - the whole record, as the store makes it
+            return self.complete(name, given, rollups=rollups, links=links)
+        return out
 
     def _parse(self, f, value):
         """A value as the store parses input (e.g. money quantized to the cent)."""
@@ -253,6 +268,14 @@ class _Plan:
         self.row_visible = [(t.name, [(c.name, compile_fast(c.visible_if, fns, links)) for c in t.fields
                                       if c.visible_if]) for t in entity.fields if t.is_table]
         self.row_visible = [(t, cols) for t, cols in self.row_visible if cols]
+        # the computed fields a rollup feeds (directly or through other computed fields)
+        dependent = {f.name for f in entity.fields if f.is_rollup}
+        for n in entity.computed_order:
+            if compile_formula(entity.field(n).formula).names & dependent:
+                dependent.add(n)
+        self.dependent = [c for c in self.computed if c[0] in dependent]
+        seen = set().union(*(compile_formula(f.visible_if).names for f in entity.fields if f.visible_if))
+        self.partial = not self.tables and not (seen & dependent)
 
     @staticmethod
     def _parser(w: BulkWriter, f):
@@ -267,6 +290,11 @@ class _Plan:
         self._compute(values, ctx)
         if self._visibility(values, ctx):        # hidden inputs are blank now (core.validate)
             self._compute(values, ctx)
+
+    def compute_dependent(self, values: dict, links) -> None:
+        ctx = _LinkCtx(self.today, self.targets, links)
+        for name, fn, coerce in self.dependent:
+            values[name] = coerce(fn(values, ctx))
 
     def _compute(self, values: dict, ctx) -> None:
         for table, order in self.tables:
@@ -367,7 +395,7 @@ def project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: dateti
     previous = None
     for name, vals in bundle["children"]:
         if previous is not None and name != previous and refresh(previous):
-            pvals = w.complete("project", project, rollups=dict(rollups), links=customer)
+            pvals = w.refresh("project", pvals, dict(rollups), given=project, links=customer)
         child = w.given(conn, name, {**vals, "project": 1}, at)   # the real id once inserted
         cvals = w.complete(name, child, links=lambda entity, rid: pvals if entity == "project" else customer(entity, rid))
         made.append((name, {**cvals, "id": len(made) + 1}))
