@@ -53,6 +53,7 @@ class CompanyFigures:
     groups: list[Share] = field(default_factory=list)
     breaches: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
+    customer: tuple | None = None                           # (liability, with related parties) when asked
 
     @property
     def leverage_headroom(self) -> Decimal | None:
@@ -139,8 +140,10 @@ def breaches_of(f: CompanyFigures, single: list[Share], groups: list[Share]) -> 
     return out
 
 
-def company_figures(store, today: date, *, extra: Extra | None = None, top_n: int = TOP) -> CompanyFigures:
-    """Every figure of the company on `today`; with `extra`, as if that project were in force too."""
+def company_figures(store, today: date, *, extra: Extra | None = None, top_n: int = TOP,
+                    customer: tuple | None = None) -> CompanyFigures:
+    """Every figure of the company on `today`; with `extra`, as if that project were in force too;
+    with `customer`, that customer's liability and its group's too (`CompanyFigures.customer`)."""
     cfg = load(store.meta)
     p = cfg.project
     in_force = [Filter(p["status"], "in", p["in_force"])]
@@ -151,18 +154,24 @@ def company_figures(store, today: date, *, extra: Extra | None = None, top_n: in
     new_amount = _sum(store, p["entity"], p["release_amount"], new)
     new_count = count(store.engine, store.meta, Query(p["entity"], new), store.types)
     paid, released = compensation_ytd(store, cfg, today)
-    comp_balance = (_sum(store, p["entity"], p["compensated_total"], []) - _sum(store, p["entity"], p["recovered_total"], [])
-                    - _sum(store, p["entity"], p["written_off_total"], []))
+    # only compensated projects carry these (on the status index, not a pass over every project)
+    ended = [Filter(p["status"], "in", p["compensated"]["statuses"])]
+    comp_balance = (_sum(store, p["entity"], p["compensated_total"], ended)
+                    - _sum(store, p["entity"], p["recovered_total"], ended)
+                    - _sum(store, p["entity"], p["written_off_total"], ended))
     net, net_on = net_assets(store, cfg, today)
     sql = Sql(store.meta, cfg, store.dialect)
     with store.engine.connect() as conn:
-        total = liability.total(conn, sql, extra)
-        tops = liability.top(conn, sql, top_n, extra)
-        groups = liability.top_groups(conn, sql, top_n, extra)
+        liability.snapshot(conn, sql, extra)
+        total = liability.total(conn, sql)
+        tops = liability.top(conn, sql, top_n)
+        groups = liability.top_groups(conn, sql, top_n)
         over_single = over_group = []
         if net:
-            over_single = liability.over(conn, sql, net * cfg.single_percent / 100, extra=extra)
-            over_group = liability.over(conn, sql, net * cfg.group_percent / 100, groups=True, extra=extra)
+            over_single = liability.over(conn, sql, net * cfg.single_percent / 100)
+            over_group = liability.over(conn, sql, net * cfg.group_percent / 100, groups=True)
+        if customer is not None:
+            f_customer = liability.of_customer(conn, sql, customer, extra), liability.of_group(conn, sql, customer)
     if extra is not None:
         balance += extra.balance
         n += 1
@@ -174,6 +183,8 @@ def company_figures(store, today: date, *, extra: Extra | None = None, top_n: in
         group_limit=cfg.group_percent, compensation_paid_ytd=paid, released_ytd=released,
         compensation_rate_ytd=ratio(paid, released, 100), compensation_balance=comp_balance,
         customers=_shares(tops, names, net), groups=_shares(groups, names, net))
+    if customer is not None:
+        f.customer = f_customer
     f.top_customers = [(s.label, s.liability, s.share) for s in f.customers]
     f.top_groups = [(s.label, s.liability, s.share) for s in f.groups]
     f.breaches = breaches_of(f, _shares(over_single, names, net), _shares(over_group, names, net))

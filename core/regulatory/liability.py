@@ -143,50 +143,80 @@ def _units(value) -> Decimal:
     return (Decimal(value or 0) / UNIT).quantize(Decimal("0.01"))
 
 
-def total(conn, sql: Sql, extra: Extra | None = None) -> Decimal:
-    row = conn.execute(text(f"SELECT SUM(liab) FROM ({sql.customers(extra)}) t"), sql.params).first()
-    return _units(row[0])
+TEMP = "regulatory_customers"      # a temporary table of the connection: gone with its transaction
 
 
-def top(conn, sql: Sql, n: int, extra: Extra | None = None) -> list[CustomerLiability]:
-    cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
-    rows = conn.execute(text(f"SELECT {cs}, liab FROM ({sql.customers(extra)}) t ORDER BY liab DESC, {cs} LIMIT {int(n)}"),
-                        sql.params).all()
+def _cs(sql: Sql, prefix: str = "") -> str:
+    return ", ".join(f"{prefix}c{i}" for i in range(len(sql.links)))
+
+
+def snapshot(conn, sql: Sql, extra: Extra | None = None) -> None:
+    """Materialise every customer's liability once (one pass over the projects in force) in a
+    temporary table of `conn`, indexed by customer; the figures are then read from it. With `extra`,
+    that customer's row is recomputed with the extra project (a query on its own projects only)."""
+    n = len(sql.links)
+    conn.execute(text(f"DROP TABLE IF EXISTS {TEMP}"))
+    cols = ", ".join(f"c{i} BIGINT" for i in range(n))
+    conn.execute(text(f"CREATE TEMPORARY TABLE {TEMP} ({cols}, liab NUMERIC, bal NUMERIC)"))
+    conn.execute(text(f"INSERT INTO {TEMP} ({_cs(sql)}, liab, bal) {sql.customers()}"), sql.params)
+    for i in range(n):
+        conn.execute(text(f"CREATE INDEX {TEMP}_c{i} ON {TEMP} (c{i})"))
+    if extra is not None:
+        row = conn.execute(text(f"SELECT SUM(liab), SUM(bal) FROM ({sql.customers(extra, extra.customer)}) t"),
+                           sql.params).first()
+        liab, bal = int(row[0] or 0), int(row[1] or 0)
+        where = sql._same_customer(extra.customer, [f"c{i}" for i in range(n)])
+        done = conn.execute(text(f"UPDATE {TEMP} SET liab = {sql.bind(liab)}, bal = {sql.bind(bal)} WHERE {where}"),
+                            sql.params).rowcount
+        if not done:
+            ids = ", ".join(f"CAST({sql.bind(v)} AS BIGINT)" for v in extra.customer)
+            conn.execute(text(f"INSERT INTO {TEMP} ({_cs(sql)}, liab, bal) VALUES ({ids}, {sql.bind(liab)}, "
+                              f"{sql.bind(bal)})"), sql.params)
+
+
+def total(conn, sql: Sql) -> Decimal:
+    return _units(conn.execute(text(f"SELECT SUM(liab) FROM {TEMP}")).scalar())
+
+
+def top(conn, sql: Sql, n: int) -> list[CustomerLiability]:
+    rows = conn.execute(text(f"SELECT {_cs(sql)}, liab FROM {TEMP} ORDER BY liab DESC, {_cs(sql)} LIMIT {int(n)}")).all()
     return [CustomerLiability(tuple(r[:-1]), _units(r[-1])) for r in rows]
 
 
 def of_customer(conn, sql: Sql, customer: tuple, extra: Extra | None = None) -> Decimal:
+    """One customer's liability straight from its projects (with `extra` when given)."""
     row = conn.execute(text(f"SELECT SUM(liab) FROM ({sql.customers(extra, customer)}) t"), sql.params).first()
     return _units(row[0])
 
 
-def _group_sql(sql: Sql, extra: Extra | None) -> str | None:
+def _group_sql(sql: Sql) -> str | None:
+    """Each customer of the snapshot with gliab: its liability plus its related parties' (the parties
+    it lists that are customers), joined on the snapshot's customer indexes (no OR joins)."""
     rel = sql.related()
     if rel is None:
         return None
     n = len(sql.links)
-    cs = ", ".join(f"c.c{i}" for i in range(n))
-    owner = " OR ".join(f"(g.okind = {j} AND g.owner = c.c{j})" for j in range(n))
-    match = " OR ".join(f"(g.kind = {k} AND x.c{k} = g.rid)" for k in range(n))
-    return (f"WITH cust AS ({sql.customers(extra)}), rel AS ({rel}) "
-            f"SELECT {cs}, c.liab + COALESCE((SELECT SUM(x.liab) FROM rel g JOIN cust x ON ({match}) "
-            f"WHERE {owner}), 0) AS gliab FROM cust c")
+    adds = " UNION ALL ".join(f"SELECT g.okind, g.owner, x.liab FROM rel g JOIN {TEMP} x ON x.c{k} = g.rid "
+                              f"WHERE g.kind = {k}" for k in range(n))
+    owners = sorted({j for j, link in enumerate(sql.links) if sql.cfg.customers[link].get("related")})
+    joins = " ".join(f"LEFT JOIN added a{j} ON a{j}.okind = {j} AND a{j}.owner = c.c{j}" for j in owners)
+    plus = " + ".join(f"COALESCE(a{j}.extra, 0)" for j in owners)
+    return (f"WITH rel AS ({rel}), added AS (SELECT okind, owner, SUM(liab) AS extra FROM ({adds}) u "
+            f"GROUP BY okind, owner) SELECT {_cs(sql, 'c.')}, c.liab + {plus} AS gliab FROM {TEMP} c {joins}")
 
 
-def top_groups(conn, sql: Sql, n: int, extra: Extra | None = None) -> list[CustomerLiability]:
+def top_groups(conn, sql: Sql, n: int) -> list[CustomerLiability]:
     """The customers with the largest liability together with their related parties'."""
-    body = _group_sql(sql, extra)
+    body = _group_sql(sql)
     if body is None:
-        return top(conn, sql, n, extra)
-    cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
-    rows = conn.execute(text(f"SELECT * FROM ({body}) t ORDER BY gliab DESC, {cs} LIMIT {int(n)}"), sql.params).all()
+        return top(conn, sql, n)
+    rows = conn.execute(text(f"SELECT * FROM ({body}) t ORDER BY gliab DESC, {_cs(sql)} LIMIT {int(n)}"), sql.params).all()
     return [CustomerLiability(tuple(r[:-1]), _units(r[-1])) for r in rows]
 
 
-def of_group(conn, sql: Sql, customer: tuple, extra: Extra | None = None) -> Decimal:
-    body = _group_sql(sql, extra)
-    if body is None:
-        return of_customer(conn, sql, customer, extra)
+def of_group(conn, sql: Sql, customer: tuple) -> Decimal:
+    """A customer's liability with its related parties', from the snapshot."""
+    body = _group_sql(sql) or f"SELECT {_cs(sql)}, liab AS gliab FROM {TEMP}"
     where = sql._same_customer(customer, [f"t.c{i}" for i in range(len(sql.links))])
     row = conn.execute(text(f"SELECT SUM(gliab) FROM ({body}) t WHERE {where}"), sql.params).first()
     return _units(row[0])
@@ -196,17 +226,13 @@ def customer_of(cfg: Config, values: Mapping[str, Any]) -> tuple:
     return tuple(values.get(link) for link in cfg.project["customers"])
 
 
-def over(conn, sql: Sql, threshold: Decimal, *, groups: bool = False, extra: Extra | None = None,
-         limit: int = 100) -> list[CustomerLiability]:
+def over(conn, sql: Sql, threshold: Decimal, *, groups: bool = False, limit: int = 100) -> list[CustomerLiability]:
     """The customers (with their related parties when `groups`) whose liability is above `threshold`
     (CNY), largest first: every breach of a concentration limit, not only the top of the list."""
-    body = _group_sql(sql, extra) if groups else None
-    column = "gliab" if body is not None else "liab"
+    body = _group_sql(sql) if groups else None
     if body is None:
-        cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
-        body = f"SELECT {cs}, liab FROM ({sql.customers(extra)}) c"
-    cs = ", ".join(f"c{i}" for i in range(len(sql.links)))
+        body = f"SELECT {_cs(sql)}, liab AS gliab FROM {TEMP}"
     units = int((threshold * UNIT).to_integral_value())
-    rows = conn.execute(text(f"SELECT * FROM ({body}) t WHERE {column} > {sql.bind(units)} "
-                             f"ORDER BY {column} DESC, {cs} LIMIT {int(limit)}"), sql.params).all()
+    rows = conn.execute(text(f"SELECT * FROM ({body}) t WHERE gliab > {sql.bind(units)} "
+                             f"ORDER BY gliab DESC, {_cs(sql)} LIMIT {int(limit)}"), sql.params).all()
     return [CustomerLiability(tuple(r[:-1]), _units(r[-1])) for r in rows]

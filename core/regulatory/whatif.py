@@ -13,7 +13,7 @@ from ..errors import Message, msg
 from . import liability
 from .config import load, weighting_of
 from .figures import CompanyFigures, company_figures, labels, ratio
-from .liability import Extra, Sql
+from .liability import Extra
 
 
 @dataclass
@@ -81,14 +81,9 @@ def effect_of_approving(store, project_id: int, today: date, *, values: Mapping[
     amount = Decimal(values.get(p["amount"]) or 0)
     w = weighting_of(cfg, values)
     extra = Extra(customer, amount, w)
-    before = company_figures(store, today)
-    after = company_figures(store, today, extra=extra) if applies else before
-    sql = Sql(store.meta, cfg, store.dialect)
-    with store.engine.connect() as conn:
-        cb = liability.of_customer(conn, sql, customer)
-        ca = liability.of_customer(conn, sql, customer, extra) if applies else cb
-        gb = liability.of_group(conn, sql, customer)
-        ga = liability.of_group(conn, sql, customer, extra) if applies else gb
+    before = company_figures(store, today, customer=customer)
+    after = company_figures(store, today, extra=extra, customer=customer) if applies else before
+    (cb, gb), (ca, ga) = before.customer, after.customer
     label = labels(store, cfg, [customer]).get(customer, "—")
     net = before.net_assets
     lines = [
