@@ -220,6 +220,7 @@ def test_breaches_raise_warnings_and_resolve(books):
     [application] = _open(books.engine, "regulatory_application")
     rec = books.store.get("regulatory_check", application.record_id).values
     assert rec["project"] == app and "甲公司" in application.message["zh"] and application.level == "orange"
+    assert (rec["liability_balance"], rec["leverage"], rec["leverage_limit"]) == (D("17800000.00"), D("0.45"), D("10"))
     assert fine not in [books.store.get("regulatory_check", w.record_id).values["project"]
                         for w in _open(books.engine, "regulatory_application")]
     check(books.store, TODAY)                                   # again: nothing duplicated
@@ -320,3 +321,21 @@ def test_finance_records_net_assets_with_the_form_and_the_figures_use_them(site)
     assert (f.net_assets, f.net_assets_on, f.leverage) == (D("60000000.00"), date(2026, 2, 28), D("0.24"))
     assert Client(app, "li").post("/e/company_finance/new", period_end="2026-03-01",
                                   net_assets="1").status_code == 403     # a project manager may not
+
+
+def test_the_daily_checks_shortcut_gives_the_same_lines_as_the_full_what_if(books):
+    from core.regulatory import liability
+    from core.regulatory.config import load
+    from core.regulatory.whatif import lines_of_approving
+    apps = [books.project(books.a, "2500000", status="risk_review", product="sme_loan"),
+            books.project(books.c, "300000", status="committee"),                 # C's group crosses further
+            books.project(books.b, "100000", status="first_review", product="sme_loan")]
+    before = company_figures(books.store, TODAY)
+    with books.engine.connect() as conn:
+        liability.snapshot(conn, liability.Sql(books.meta, load(books.meta), books.store.dialect))
+        for app in apps:
+            full = effect_of_approving(books.store, app, TODAY)
+            label, lines, after = lines_of_approving(books.store, conn, before, app)
+            assert label == full.customer_label and after == full.after.liability_balance
+            assert [(x.key, x.before, x.after, x.limit) for x in lines] == \
+                [(x.key, x.before, x.after, x.limit) for x in full.lines]

@@ -18,7 +18,8 @@ from ..query import Filter, Query, find
 from ..store import SYSTEM
 from .config import load
 from .figures import CompanyFigures, company_figures
-from .whatif import effect_of_approving
+from .liability import Sql, snapshot
+from .whatif import breach_message, effect_of_approving, lines_of_approving
 
 ENTITY = "regulatory_check"
 PAGE = 200
@@ -55,20 +56,30 @@ def record_company(store, f: CompanyFigures) -> int:
         "leverage": f.leverage, "leverage_limit": f.leverage_limit, "breaches": _text(f.breaches)})
 
 
+def _breaches(lines) -> str | None:
+    """An application warns when approving it takes a figure above its limit, or one already above
+    it higher (Line.worsens)."""
+    return _text([breach_message(line) for line in lines if line.worsens])
+
+
+def _record_application(store, project_id: int, today: date, values, label: str, after_liability, after_leverage,
+                        leverage_limit, lines, conn=None, actor=SYSTEM) -> int:
+    cfg = load(store.meta)
+    title = values.get(store.meta.entity(cfg.project["entity"]).title_field)
+    return _save(store, _existing(store, [Filter("scope", "eq", "application"), Filter("project", "eq", project_id)]), {
+        "scope": "application", "project": project_id, "subject": f"{title or project_id} {label}",
+        "checked_on": today, "liability_balance": after_liability, "leverage": after_leverage,
+        "leverage_limit": leverage_limit, "breaches": _breaches(lines)}, conn, actor)
+
+
 def check_application(store, project_id: int, today: date, *, values=None, conn=None, actor=SYSTEM) -> int:
     """Check one project (call it when an application enters an approval step; inside a transaction,
-    pass its `conn` and the project's current `values`): its check record's id. An application
-    warns when approving it would take a figure above its limit, or one already above it higher."""
+    pass its `conn` and the project's current `values`): its check record's id."""
     e = effect_of_approving(store, project_id, today, values=values)
-    cfg = load(store.meta)
     if values is None:
-        values = store.get(cfg.project["entity"], project_id).values
-    title = values.get(store.meta.entity(cfg.project["entity"]).title_field)
-    breaches = [b for line, b in zip([x for x in e.lines if x.breaches], e.breaches) if line.worsens] if e.applies else []
-    return _save(store, _existing(store, [Filter("scope", "eq", "application"), Filter("project", "eq", project_id)]), {
-        "scope": "application", "project": project_id, "subject": f"{title or project_id} {e.customer_label}",
-        "checked_on": today, "liability_balance": e.after.liability_balance, "leverage": e.after.leverage,
-        "leverage_limit": e.after.leverage_limit, "breaches": _text(breaches)}, conn, actor)
+        values = store.get(load(store.meta).project["entity"], project_id).values
+    return _record_application(store, project_id, today, values, e.customer_label, e.after.liability_balance,
+                               e.after.leverage, e.after.leverage_limit, e.lines if e.applies else [], conn, actor)
 
 
 def workflow_action(context) -> None:
@@ -91,20 +102,25 @@ def check(store, today: date) -> CheckResult:
     record_company(store, f)
     result.company_breaches = len(f.breaches)
     checked: set[int] = set()
+    sql = Sql(store.meta, cfg, store.dialect)
     last = 0
-    while True:
-        rows = find(store.engine, store.meta, Query(p["entity"], [Filter(p["status"], "in", p["application"]),
-                                                                   Filter("id", "gt", last)], sort=["id"], limit=PAGE),
-                    store.types)
-        if not rows:
-            break
-        for r in rows:
-            rid = check_application(store, r.id, today)
-            checked.add(r.id)
-            result.applications += 1
-            if store.get(ENTITY, rid).values.get("breaches"):
-                result.applications_breaching += 1
-        last = rows[-1].id
+    with store.engine.connect() as conn:
+        snapshot(conn, sql)                      # one pass for every application (whatif.lines_of_approving)
+        while True:
+            rows = find(store.engine, store.meta, Query(p["entity"], [Filter(p["status"], "in", p["application"]),
+                                                                       Filter("id", "gt", last)], sort=["id"], limit=PAGE),
+                        store.types)
+            if not rows:
+                break
+            for r in rows:
+                label, lines, after = lines_of_approving(store, conn, f, r.id, values=r.values)
+                leverage = next((x.after for x in lines if x.key == "leverage"), f.leverage)
+                rid = _record_application(store, r.id, today, r.values, label, after, leverage, f.leverage_limit, lines)
+                checked.add(r.id)
+                result.applications += 1
+                if store.get(ENTITY, rid).values.get("breaches"):
+                    result.applications_breaching += 1
+            last = rows[-1].id
     last = 0
     while True:
         rows = find(store.engine, store.meta, Query(ENTITY, [Filter("scope", "eq", "application"), Filter("breaches", "notblank"),

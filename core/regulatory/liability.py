@@ -116,7 +116,7 @@ class Sql:
         return (f"SELECT {cs}, SUM(bal * CASE WHEN cap IS NOT NULL AND cust_bal > cap THEN w_over ELSE w END) "
                 f"AS liab, SUM(bal) AS bal FROM ({weighted}) x GROUP BY {cs}")
 
-    def related(self) -> str | None:
+    def related(self, owner: tuple | None = None) -> str | None:
         """Pairs (owner, kind, rid): customer `rid` of link kind `kind` is a related party the customer
         `owner` (of the link kind that has a related table) lists, matched by USCC / ID number."""
         parts = []
@@ -131,10 +131,13 @@ class Sql:
             for k, other in enumerate(self.links):
                 target = self.meta.entity(self.cfg.customers[other]["entity"])
                 their = f"UPPER(TRIM({value_expr(self.dialect, target.field(self.cfg.customers[other]['id_code']), 'm.data')}))"
+                if owner is not None and owner[j] is None:
+                    continue
+                only = f" AND rr.record_id = {self.bind(owner[j])}" if owner is not None else ""
                 parts.append(
                     f"SELECT DISTINCT rr.record_id AS owner, {j} AS okind, {k} AS kind, m.id AS rid FROM record_rows rr "
                     f"JOIN records m ON m.entity = '{ident(target.name)}' AND m.deleted = {live} AND {their} = {code} "
-                    f"WHERE rr.entity = '{ident(owner_entity.name)}' AND rr.field = '{ident(table.name)}' "
+                    f"WHERE rr.entity = '{ident(owner_entity.name)}' AND rr.field = '{ident(table.name)}'{only} "
                     f"AND NOT (m.id = rr.record_id AND {j} = {k})")
         return " UNION ".join(parts) if parts else None
 
@@ -215,11 +218,16 @@ def top_groups(conn, sql: Sql, n: int) -> list[CustomerLiability]:
 
 
 def of_group(conn, sql: Sql, customer: tuple) -> Decimal:
-    """A customer's liability with its related parties', from the snapshot."""
-    body = _group_sql(sql) or f"SELECT {_cs(sql)}, liab AS gliab FROM {TEMP}"
-    where = sql._same_customer(customer, [f"t.c{i}" for i in range(len(sql.links))])
-    row = conn.execute(text(f"SELECT SUM(gliab) FROM ({body}) t WHERE {where}"), sql.params).first()
-    return _units(row[0])
+    """A customer's liability with its related parties', from the snapshot (only its own rows read)."""
+    where = sql._same_customer(customer, [f"c{i}" for i in range(len(sql.links))])
+    own = conn.execute(text(f"SELECT SUM(liab) FROM {TEMP} WHERE {where}"), sql.params).scalar() or 0
+    rel = sql.related(owner=customer)
+    if rel is None:
+        return _units(own)
+    adds = " UNION ALL ".join(f"SELECT x.liab FROM rel g JOIN {TEMP} x ON x.c{k} = g.rid WHERE g.kind = {k}"
+                              for k in range(len(sql.links)))
+    added = conn.execute(text(f"WITH rel AS ({rel}) SELECT SUM(liab) FROM ({adds}) u"), sql.params).scalar() or 0
+    return _units(Decimal(own) + Decimal(added))
 
 
 def customer_of(cfg: Config, values: Mapping[str, Any]) -> tuple:

@@ -58,39 +58,63 @@ class Effect:
 
     @property
     def breaches(self) -> list[Message]:
-        out = []
-        for line in self.lines:
-            if line.breaches:
-                after = f"{line.after}{'倍' if line.unit == 'x' else '%'}"
-                out.append(msg(f"{line.label['zh']}批准后 {after}，超过上限 {line.limit}{'倍' if line.unit == 'x' else '%'}",
-                               f"{line.label['en']} after approval {line.after}{'×' if line.unit == 'x' else '%'}, "
-                               f"above the limit of {line.limit}{'×' if line.unit == 'x' else '%'}"))
-        return out
+        return [breach_message(line) for line in self.lines if line.breaches]
+
+
+def breach_message(line: Line) -> Message:
+    unit_zh, unit_en = ("倍", "×") if line.unit == "x" else ("%", "%")
+    return msg(f"{line.label['zh']}批准后 {line.after}{unit_zh}，超过上限 {line.limit}{unit_zh}",
+               f"{line.label['en']} after approval {line.after}{unit_en}, above the limit of {line.limit}{unit_en}")
+
+
+def _lines(label: str, before: CompanyFigures, leverage_after, net, cb, ca, gb, ga) -> list[Line]:
+    return [
+        Line("leverage", msg("融资担保放大倍数", "Leverage"), before.leverage, leverage_after, before.leverage_limit, "x"),
+        Line("customer", msg(f"单一客户（{label}）集中度", f"Concentration of {label}"),
+             ratio(cb, net, 100), ratio(ca, net, 100), before.single_limit, "%"),
+        Line("group", msg(f"{label} 及其关联方集中度", f"Concentration of {label} with related parties"),
+             ratio(gb, net, 100), ratio(ga, net, 100), before.group_limit, "%"),
+    ]
+
+
+def _project(store, cfg, project_id: int, values):
+    p = cfg.project
+    if values is None:
+        values = store.get(p["entity"], project_id).values
+    customer = liability.customer_of(cfg, values)
+    w = weighting_of(cfg, values)
+    return values, values.get(p["status"]) in p["application"], customer, Extra(customer, Decimal(values.get(p["amount"]) or 0), w)
 
 
 def effect_of_approving(store, project_id: int, today: date, *, values: Mapping[str, Any] | None = None) -> Effect:
     """The figures before and after approving project `project_id` (its `values` when given, e.g. by a
     workflow action inside the transition's transaction; else read from the store)."""
     cfg = load(store.meta)
-    p = cfg.project
-    if values is None:
-        values = store.get(p["entity"], project_id).values
-    status = values.get(p["status"])
-    applies = status in p["application"]
-    customer = liability.customer_of(cfg, values)
-    amount = Decimal(values.get(p["amount"]) or 0)
-    w = weighting_of(cfg, values)
-    extra = Extra(customer, amount, w)
+    values, applies, customer, extra = _project(store, cfg, project_id, values)
     before = company_figures(store, today, customer=customer)
     after = company_figures(store, today, extra=extra, customer=customer) if applies else before
     (cb, gb), (ca, ga) = before.customer, after.customer
     label = labels(store, cfg, [customer]).get(customer, "—")
-    net = before.net_assets
-    lines = [
-        Line("leverage", msg("融资担保放大倍数", "Leverage"), before.leverage, after.leverage, before.leverage_limit, "x"),
-        Line("customer", msg(f"单一客户（{label}）集中度", f"Concentration of {label}"),
-             ratio(cb, net, 100), ratio(ca, net, 100), before.single_limit, "%"),
-        Line("group", msg(f"{label} 及其关联方集中度", f"Concentration of {label} with related parties"),
-             ratio(gb, net, 100), ratio(ga, net, 100), before.group_limit, "%"),
-    ]
-    return Effect(project_id, label, amount, w.weight, applies, before, after, cb, ca, gb, ga, lines)
+    lines = _lines(label, before, after.leverage, before.net_assets, cb, ca, gb, ga)
+    return Effect(project_id, label, extra.balance, extra.weighting.weight, applies, before, after, cb, ca, gb, ga, lines)
+
+
+def lines_of_approving(store, conn, before: CompanyFigures, project_id: int, *,
+                       values=None) -> tuple[str, list[Line], Decimal]:
+    """The same lines as effect_of_approving, for many applications against one `before`: `conn`
+    holds the snapshot of `before` (liability.snapshot); only the project's customer is recomputed
+    (its after-liability from its own projects; its group and the company move by the same amount).
+    Returns (the customer's label, the lines, the liability balance after); no lines when the project
+    is not under application."""
+    cfg = load(store.meta)
+    values, applies, customer, extra = _project(store, cfg, project_id, values)
+    label = labels(store, cfg, [customer]).get(customer, "—")
+    if not applies:
+        return label, [], before.liability_balance
+    sql = liability.Sql(store.meta, cfg, store.dialect)
+    cb = liability.of_customer(conn, sql, customer)
+    ca = liability.of_customer(conn, sql, customer, extra)
+    gb = liability.of_group(conn, sql, customer)
+    delta = ca - cb
+    after = before.liability_balance + delta
+    return label, _lines(label, before, ratio(after, before.net_assets), before.net_assets, cb, ca, gb, gb + delta), after
