@@ -95,8 +95,8 @@ def test_a_manager_sees_the_company_key_figures_matching_the_data(home, clock):
     assert 'id="fig-compensation"' in company and 'id="fig-leverage"' in company
     # the chart: twelve months up to March 2026, with the number released above each bar
     assert company.count('<g class="bar"') == 12 and 'id="bar-2025-04"' in company and 'id="bar-2026-03"' in company
-    assert re.search(r'id="bar-2026-01"><title>2026-01: 2,500,000.00[^<]*</title><rect[^>]*/><text[^>]*>1</text>', company)
-    assert re.search(r'id="bar-2025-09"><title>2025-09: 1,000,000.00', company)
+    assert re.search(r'id="bar-2026-01"><title>2026-01：2,500,000.00[^<]*</title><rect[^>]*/><text[^>]*>1</text>', company)
+    assert re.search(r'id="bar-2025-09"><title>2025-09：1,000,000.00', company)
     assert "<script" not in company and "style=" not in company                    # the CSP allows neither
 
 
