@@ -171,7 +171,7 @@ def company_figures(store, today: date, *, extra: Extra | None = None, top_n: in
             over_single = liability.over(conn, sql, net * cfg.single_percent / 100)
             over_group = liability.over(conn, sql, net * cfg.group_percent / 100, groups=True)
         if customer is not None:
-            f_customer = liability.of_customer(conn, sql, customer, extra), liability.of_group(conn, sql, customer)
+            f_customer = liability.of_customer(conn, sql, customer), liability.of_group(conn, sql, customer)
     if extra is not None:
         balance += extra.balance
         n += 1

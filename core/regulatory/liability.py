@@ -107,14 +107,24 @@ class Sql:
             parts.append(f"{e} IS NULL" if v is None else f"{e} = {self.bind(v)}")
         return "(" + " AND ".join(parts) + ")"
 
+    def caps(self) -> list[Decimal]:
+        """The distinct per-customer caps (CNY) of the configuration."""
+        ws = [*self.cfg.by_product.values(), *self.cfg.by_business_type.values(), self.cfg.default]
+        return sorted({w.cap for w in ws if w.cap is not None})
+
     def customers(self, extra: Extra | None = None, customer: tuple | None = None) -> str:
-        """One row per customer: c0…cN, liab (units), bal (cents). The capped weight applies when the
-        customer's balance in force (all its projects) is above the cap."""
+        """One row per customer: c0…cN, liab (units), bal (cents), and for each cap k the sums of its
+        capped projects at their weight (lw_k) and at the weight above the cap (lwo_k), so that the
+        customer's liability with one more project is worked out from its row (after_adding). The
+        capped weight applies when the customer's balance in force (all its projects) is above the cap."""
         cs = ", ".join(f"c{i}" for i in range(len(self.links)))
         weighted = ("SELECT *, SUM(bal) OVER (PARTITION BY " + cs + ") AS cust_bal FROM (" +
                     self.projects(extra, customer) + ") p")
+        per_cap = "".join(f", SUM(CASE WHEN cap = {_cents(c)} THEN bal * w ELSE 0 END) AS lw{k}"
+                          f", SUM(CASE WHEN cap = {_cents(c)} THEN bal * w_over ELSE 0 END) AS lwo{k}"
+                          for k, c in enumerate(self.caps()))
         return (f"SELECT {cs}, SUM(bal * CASE WHEN cap IS NOT NULL AND cust_bal > cap THEN w_over ELSE w END) "
-                f"AS liab, SUM(bal) AS bal FROM ({weighted}) x GROUP BY {cs}")
+                f"AS liab, SUM(bal) AS bal{per_cap} FROM ({weighted}) x GROUP BY {cs}")
 
     def related(self, owner: tuple | None = None) -> str | None:
         """Pairs (owner, kind, rid): customer `rid` of link kind `kind` is a related party the customer
@@ -153,25 +163,52 @@ def _cs(sql: Sql, prefix: str = "") -> str:
     return ", ".join(f"{prefix}c{i}" for i in range(len(sql.links)))
 
 
+def _cap_columns(sql: Sql) -> list[str]:
+    return [f"{p}{k}" for k in range(len(sql.caps())) for p in ("lw", "lwo")]
+
+
+def _row(conn, sql: Sql, customer: tuple):
+    where = sql._same_customer(customer, [f"c{i}" for i in range(len(sql.links))])
+    cols = ", ".join(["liab", "bal", *_cap_columns(sql)])
+    return conn.execute(text(f"SELECT {cols} FROM {TEMP} WHERE {where}"), sql.params).first()
+
+
+def after_adding(sql: Sql, row, extra: Extra) -> tuple[int, int]:
+    """(liability units, balance cents) of a customer's snapshot row (None: no projects yet) with the
+    extra project: each cap's projects re-weighed by the new balance, the rest unchanged."""
+    caps = sql.caps()
+    liab, bal = (int(row[0] or 0), int(row[1] or 0)) if row is not None else (0, 0)
+    sums = [(int(row[2 + 2 * k] or 0), int(row[3 + 2 * k] or 0)) if row is not None else (0, 0) for k in range(len(caps))]
+    cents = lambda d: int((d * 100).to_integral_value())  # noqa: E731
+    uncapped = liab - sum(wo if bal > cents(c) else w for c, (w, wo) in zip(caps, sums))
+    new_bal = bal + cents(extra.balance)
+    out = uncapped + sum(wo if new_bal > cents(c) else w for c, (w, wo) in zip(caps, sums))
+    x = extra.weighting
+    weight = x.weight_over if x.cap is not None and new_bal > cents(x.cap) else x.weight
+    out += cents(extra.balance) * int((weight * 100).to_integral_value())
+    return out, new_bal
+
+
 def snapshot(conn, sql: Sql, extra: Extra | None = None) -> None:
     """Materialise every customer's liability once (one pass over the projects in force) in a
     temporary table of `conn`, indexed by customer; the figures are then read from it. With `extra`,
-    that customer's row is recomputed with the extra project (a query on its own projects only)."""
+    that customer's row is worked out again with the extra project (after_adding)."""
     n = len(sql.links)
     conn.execute(text(f"DROP TABLE IF EXISTS {TEMP}"))
-    cols = ", ".join(f"c{i} BIGINT" for i in range(n))
-    conn.execute(text(f"CREATE TEMPORARY TABLE {TEMP} ({cols}, liab NUMERIC, bal NUMERIC)"))
-    conn.execute(text(f"INSERT INTO {TEMP} ({_cs(sql)}, liab, bal) {sql.customers()}"), sql.params)
+    cols = ", ".join([f"c{i} BIGINT" for i in range(n)] + [f"{c} NUMERIC" for c in ["liab", "bal", *_cap_columns(sql)]])
+    conn.execute(text(f"CREATE TEMPORARY TABLE {TEMP} ({cols})"))
+    names = ", ".join([_cs(sql), "liab", "bal", *_cap_columns(sql)])
+    conn.execute(text(f"INSERT INTO {TEMP} ({names}) {sql.customers()}"), sql.params)
     for i in range(n):
         conn.execute(text(f"CREATE INDEX {TEMP}_c{i} ON {TEMP} (c{i})"))
     if extra is not None:
-        row = conn.execute(text(f"SELECT SUM(liab), SUM(bal) FROM ({sql.customers(extra, extra.customer)}) t"),
-                           sql.params).first()
-        liab, bal = int(row[0] or 0), int(row[1] or 0)
-        where = sql._same_customer(extra.customer, [f"c{i}" for i in range(n)])
-        done = conn.execute(text(f"UPDATE {TEMP} SET liab = {sql.bind(liab)}, bal = {sql.bind(bal)} WHERE {where}"),
-                            sql.params).rowcount
-        if not done:
+        row = _row(conn, sql, extra.customer)
+        liab, bal = after_adding(sql, row, extra)
+        if row is not None:
+            where = sql._same_customer(extra.customer, [f"c{i}" for i in range(n)])
+            conn.execute(text(f"UPDATE {TEMP} SET liab = {sql.bind(liab)}, bal = {sql.bind(bal)} WHERE {where}"),
+                         sql.params)
+        else:
             ids = ", ".join(f"CAST({sql.bind(v)} AS BIGINT)" for v in extra.customer)
             conn.execute(text(f"INSERT INTO {TEMP} ({_cs(sql)}, liab, bal) VALUES ({ids}, {sql.bind(liab)}, "
                               f"{sql.bind(bal)})"), sql.params)
@@ -187,9 +224,11 @@ def top(conn, sql: Sql, n: int) -> list[CustomerLiability]:
 
 
 def of_customer(conn, sql: Sql, customer: tuple, extra: Extra | None = None) -> Decimal:
-    """One customer's liability straight from its projects (with `extra` when given)."""
-    row = conn.execute(text(f"SELECT SUM(liab) FROM ({sql.customers(extra, customer)}) t"), sql.params).first()
-    return _units(row[0])
+    """One customer's liability from the snapshot of `conn` (with `extra` added when given)."""
+    row = _row(conn, sql, customer)
+    if extra is not None:
+        return _units(after_adding(sql, row, extra)[0])
+    return _units(row[0] if row is not None else 0)
 
 
 def _group_sql(sql: Sql) -> str | None:
