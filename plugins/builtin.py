@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core import fee_ledger
+from core.regulatory import alerts
 from core.fieldtypes import FieldType, FieldValueError
 from core.formula import FormulaError, FunctionSpec
 from core.formula.errors import kind
@@ -228,4 +229,6 @@ def settle_receipt(context):
 
 @hookimpl
 def danbao_workflow_actions():
-    return {"generate_fee_schedule": generate_fee_schedule, "settle_receipt": settle_receipt}
+    return {"generate_fee_schedule": generate_fee_schedule, "settle_receipt": settle_receipt,
+            # would approving the record breach a regulatory limit? (docs/regulatory.md)
+            "regulatory_check": alerts.workflow_action}

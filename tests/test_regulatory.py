@@ -339,3 +339,35 @@ def test_the_daily_checks_shortcut_gives_the_same_lines_as_the_full_what_if(book
             assert label == full.customer_label and after == full.after.liability_balance
             assert [(x.key, x.before, x.after, x.limit) for x in lines] == \
                 [(x.key, x.before, x.after, x.limit) for x in full.lines]
+
+
+def test_the_standard_flow_checks_an_application_as_it_enters_risk_review(engine, clock, tmp_path, standard):
+    """`{call: regulatory_check}` in the standard flows (plugins/builtin.py): the check record is
+    written in the transition, and the application's page carries the 批准后影响 section."""
+    from core.query import Filter, Query, find
+
+    from .test_workflow_screens_standard import Office
+    office = Office(engine, clock, tmp_path, standard)
+    rid = office.apply()
+    office.act("pm_a", rid, "submit", _wf_opinion="资料齐全")
+    assert find(engine, office.store.meta, Query("regulatory_check", [Filter("project", "eq", rid)])) == []
+    office.act("pm_b", rid, "approve", _wf_opinion="同意", due_diligence="经营稳定")
+    assert office.step(rid) == "risk_review"
+    [check_record] = find(engine, office.store.meta, Query("regulatory_check", [Filter("project", "eq", rid)]))
+    assert check_record.values["scope"] == "application"
+    page = office.site.as_("risk").get(f"/e/project/{rid}")
+    assert f'/regulatory/effect/{rid}' in page.get_data(as_text=True)
+
+
+def test_the_cli_writes_the_checks_for_cron(books):
+    from click.testing import CliRunner
+
+    from core.query import Filter, Query, find
+    from ui.cli import cli
+    app = books.project(books.a, "2500000", status="risk_review", product="sme_loan")
+    url = books.engine.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(cli, ["--database", url, "regulatory-check", "--on", TODAY.isoformat()])
+    assert out.exit_code == 0, out.output
+    assert out.output == "company: 2 breach(es); applications: 1 checked, 1 would breach a limit.\n"
+    [rec] = find(books.engine, books.store.meta, Query("regulatory_check", [Filter("project", "eq", app)]))
+    assert rec.values["scope"] == "application" and rec.values["breaches"]

@@ -547,6 +547,25 @@ def warnings_list(ctx, username, levels, states, limit):
     click.echo(f"{len(rows)} warning(s).")
 
 
+@cli.command("regulatory-check")
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="The day checked (default: today).")
+@click.pass_context
+def regulatory_check(ctx, day):
+    """Check the regulatory limits (docs/regulatory.md): the company's figures and the effect of
+    approving every application, written as regulatory_check records for the warning rules.
+
+    Run it from cron before `danbao warnings scan`.
+    """
+    from core.clock import Clock
+    from core.regulatory.alerts import check
+    from core.store import Store
+    current = _installed(ctx)
+    store = Store(_state(ctx).engine, current.meta, registry=registry(), meta_version=current.version)
+    r = check(store, day.date() if day else Clock().today())
+    click.echo(f"company: {r.company_breaches} breach(es); applications: {r.applications} checked, "
+               f"{r.applications_breaching} would breach a limit.")
+
+
 # -- demo and server ------------------------------------------------------------------------------
 
 DEMO_SIZE = 40   # projects in `danbao demo`: the 17 of core.demo_flows and 23 after the loan
