@@ -15,7 +15,8 @@ from .conftest import PACKS, SEED
 def meta():
     standard = read_pack_dir(SEED / "standard")   # its enterprise customer; its own project would clash with mini's
     customers = {k: v for k, v in standard.files.items()
-                 if k in ("pack.yaml", "entities/enterprise_customer.yaml") or k.startswith("codelists/")}
+                 if k in ("pack.yaml", "entities/enterprise_customer.yaml", "entities/enterprise_change.yaml")
+                 or k.startswith("codelists/")}
     return load_packs([read_pack_dir(PACKS / "mini"), PackSource("standard", customers)])
 
 
