@@ -4,9 +4,11 @@
     python bench/bench_generate.py --url postgresql://postgres@127.0.0.1:5432/danbao_bench --projects 100000
 
 Drops the schema of the target database, installs seed/standard, then runs
-``core.demo_data.generate(store, N, bulk=True)`` (customers with statements, banks and N projects in
-the post-loan stages with their repayments, follow-ups, classifications, compensations,
-recoveries, releases and write-offs) and core.db.analyze. Prints records by entity, the wall and
+``core.demo_data.generate(store, N, bulk=True)`` (customers with statements, banks and N projects:
+6 % in the approval statuses, the others in the post-loan stages with their repayments,
+follow-ups, classifications, compensations, recoveries, releases and write-offs; every project
+with counter-guarantees, customer deposits and ledger entries, enterprise customers with change
+records) and core.db.analyze. Prints records by entity, the wall and
 CPU time, records a second and the peak resident memory (ru_maxrss) of the process.
 
 THE SCHEMA OF THE TARGET DATABASE IS DROPPED: use a database of its own.
