@@ -25,16 +25,11 @@ from .formula.values import from_float, get_field
 
 Compiled = Callable[[Mapping, Any], Any]
 
+
 def compile_fast(text: str, functions: Mapping[str, Any], links: frozenset = frozenset()) -> Compiled:
     """The closure for formula `text` with the caller's `functions` (bound now: compile again for
     other functions, e.g. another metadata's LOOKUP); `links` are the names whose attributes read a
     linked record (``ctx.linked``)."""
-    return _Compiler(functions, links).node(compile_formula(text)._body)
-
-
-def compile_uncached(text: str, functions: Mapping[str, Any], links: frozenset = frozenset()) -> Compiled:
-    """`compile_fast` without the module's cache: for a caller that keeps the closures itself for as
-    long as its `functions` live (the warning scan, per scan)."""
     return _Compiler(functions, links).node(compile_formula(text)._body)
 
 

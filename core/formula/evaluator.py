@@ -69,7 +69,7 @@ class Evaluator(SimpleEval):
         return from_float(v) if type(v) is float else v
 
     def _eval_attribute(self, node):
-        return get_field(self._eval(node.value), node.attr, ast.unparse(node))
+        return get_field(self._eval(node.value), node.attr, node)
 
     def _eval_boolop(self, node):
         if isinstance(node.op, ast.And):

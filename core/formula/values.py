@@ -6,6 +6,8 @@ mentions, so conversion happens lazily at the point of use.
 
 from __future__ import annotations
 
+import ast
+
 import datetime
 from collections.abc import Mapping
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, ROUND_HALF_EVEN
@@ -94,11 +96,12 @@ def as_date(value) -> datetime.date:
     return value
 
 
-def get_field(base, attr: str, where: str):
+def get_field(base, attr: str, where):
     """``base.attr``: a record's field, or the column of child rows; blank stays blank.
 
     A missing key is blank. On a list of rows the result is the list of that column (one item
-    per row); on a list of lists it maps further down (grandchild rows).
+    per row); on a list of lists it maps further down (grandchild rows). `where` names the
+    expression in an error: its text, or its ast node (written out only when there is an error).
     """
     if base is None:
         return None
@@ -108,6 +111,8 @@ def get_field(base, attr: str, where: str):
     if isinstance(base, (list, tuple)):
         return [get_field(row, attr, where) for row in base]
     en, zh = kind(base)
+    if not isinstance(where, str):
+        where = ast.unparse(where)
     raise FormulaError(f"'{where}': {en} has no field '{attr}'",
                        zh=f"'{where}'：{zh}没有字段 '{attr}'")
 

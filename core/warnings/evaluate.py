@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 from metadata.model import Metadata, text_of
 from metadata.rule import Rule
 
-from ..fastformula import compile_uncached
+from ..fastformula import compile_fast
 from ..formula import compile_formula
 from ..workflow.resolve import Directory, resolve
 from .render import render
@@ -45,7 +45,7 @@ class Context:
             fn = self.compiled[text]
         except KeyError:
             try:
-                fn = compile_uncached(text, self._fast_functions())
+                fn = compile_fast(text, self._fast_functions())
             except Exception:  # noqa: BLE001 - no fast form: the engine evaluates it
                 fn = None
             self.compiled[text] = fn
