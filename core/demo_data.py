@@ -64,6 +64,7 @@ from decimal import Decimal
 from . import demo, demo_flows, sampledata
 from .formula.functions import EDATE
 from .numbering import next_number
+from .query import Query, find
 from .errors import ValidationError
 from .store import SYSTEM, Store
 from .users import list_users
@@ -577,11 +578,27 @@ def write_bundle(store: Store, bundle: dict, report: Report | None = None) -> tu
     return rec.id, ids
 
 
+# the company's own books for the regulatory figures (docs/regulatory.md): net assets at the last
+# quarter's end, large enough that the demo's balance in force sits well within the limits
+NET_ASSETS = Decimal("800000000")
+
+
+def company_books(store: Store, today: date, report: Report) -> None:
+    """One net-assets figure when the pack has `company_finance` and nobody has entered one."""
+    if "company_finance" not in store.meta.entities or find(store.engine, store.meta, Query("company_finance", limit=1)):
+        return
+    quarter_end = date(today.year, (today.month - 1) // 3 * 3 + 1, 1) - timedelta(days=1)
+    store.create("company_finance", {"period_end": quarter_end, "net_assets": NET_ASSETS,
+                                     "remarks": "演示数据"}, actor=SYSTEM)
+    report.records["company_finance"] += 1
+
+
 def add_projects(store: Store, rng: random.Random, today: date, projects: int,
                  report: Report | None = None) -> Report:
     """Post-loan projects (in force, overdue, released, compensated, written off) for the customers,
     banks and demo users in the database, through Store.create as the system actor."""
     report = report or Report()
+    company_books(store, today, report)
     stages = available_stages(store.meta, report)
     refs = refs_of(store)
     if not stages or not refs.enterprises:
@@ -636,6 +653,7 @@ def generate(store: Store, projects: int, *, seed: int = 2026, today: date | Non
     rng = random.Random(seed)
     demo.create_demo_users(store.engine)
     if bulk:
+        company_books(store, today, Report())
         from .demo_bulk import generate_bulk
         return generate_bulk(store, projects, rng=rng, today=today, batch=batch, progress=progress)
     report = Report()

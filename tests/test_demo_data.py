@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -67,6 +68,11 @@ def test_write_mode(engine, clock, standard):
     enterprise = find(engine, store.meta, Query("enterprise_customer", limit=1))[0].values
     assert [s["period_type"] for s in enterprise["financial_statements"]][:3] == ["year"] * 3
     assert store.history("project", find(engine, store.meta, Query("project", limit=1))[0].id)
+    # the company's net assets, so the regulatory figures and the dashboard have their ratios
+    [books] = [r.values for r in find(engine, store.meta, Query("company_finance"))]
+    assert books["net_assets"] == demo_data.NET_ASSETS and books["period_end"] == date(2025, 12, 31)
+    from core.regulatory import company_figures
+    assert company_figures(store, clock.today()).leverage is not None
     for entity in ("project", "enterprise_customer", "repayment", "followup", "classification", "compensation",
                    "recovery", "write_off", "guarantee_release") + EVERY:
         assert count(engine, store.meta, Query(entity)) > 0, entity
