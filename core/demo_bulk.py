@@ -43,7 +43,7 @@ from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, STATUS, Refs, Report, avai
 from . import demo
 from .numbering import format_number, period_key
 from .users import list_users
-from .validate import _apply_visibility, evaluate
+from .validate import apply_visibility, evaluate
 
 VERIFY_FIRST = 3          # records of each entity checked against core.validate.evaluate ...
 VERIFY_EVERY = 997        # ... and then one in this many
@@ -95,7 +95,7 @@ class BulkWriter:
             errors: dict = {}
             ev = Evaluator(plan.entity, self.store.functions, self.today, errors, self.store.types, links)
             ev.compute(values)
-            if _apply_visibility(ev, plan.entity, values, None):
+            if apply_visibility(ev, plan.entity, values, None):
                 ev.compute(values)
             if errors:
                 raise BulkError(f"{name}: {errors}") from None
@@ -323,7 +323,7 @@ class _Plan:
             values[name] = coerce(fn(values, ctx))
 
     def _visibility(self, values: dict, ctx) -> bool:
-        """core.validate._apply_visibility with the compiled conditions: whether a value was cleared."""
+        """core.validate.apply_visibility with the compiled conditions: whether a value was cleared."""
         cleared = False
         for name, is_table, fn in self.visible:
             if not fn(values, ctx):

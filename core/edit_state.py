@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from metadata.model import Entity, Field
 
-from .compute import Evaluator, is_blank
+from .compute import Evaluator
 from .formula import BUILTIN_FUNCTIONS, compile_formula
-from .validate import FieldState, Prepared, _copy
+from .validate import FieldState, Prepared, _copy, apply_visibility
 
 SYSTEM_NAMES = frozenset({"id", "created_at", "created_by", "updated_at", "updated_by"})
 
@@ -77,7 +77,7 @@ def stored_states(store, entity_name: str, record, *, actor) -> Prepared | None:
         return None
     ev, system = _evaluator(store, entity, record, actor)
     values = {k: _copy(v) for k, v in record.values.items() if entity.has(k)}
-    if not _still_clear(ev, entity, values, system) or ev.errors:
+    if apply_visibility(ev, entity, values, system) or ev.errors:   # a hidden field holds a value
         return None
     env = {**system, **values}
     states = _states(ev, plan, values, env)
@@ -144,27 +144,6 @@ def _fixed(f: Field) -> FieldState | None:
     if f.visible_if or f.required_if or f.readonly_if:
         return None
     return FieldState(True, bool(f.required), bool(f.readonly or f.is_computed))
-
-
-def _still_clear(ev: Evaluator, entity: Entity, values: dict, system) -> bool:
-    """What `validate._apply_visibility` does, without clearing anything: False when a field hidden
-    now holds a value. Hidden blank fields get the blank the full evaluation gives them."""
-    env = {**(system or {}), **values}
-    for f in entity.fields:
-        if f.visible_if and not ev.condition(f.visible_if, env, f.name, f.label, True):
-            if not is_blank(values.get(f.name)):
-                return False
-            values[f.name] = [] if f.is_table else None
-        if f.is_table:
-            for i, row in enumerate(values.get(f.name) or []):
-                row_env = {**row, "parent": values}
-                for ch in f.fields:
-                    if ch.visible_if and not ev.condition(ch.visible_if, row_env, f"{f.name}.{i}.{ch.name}",
-                                                          ch.label, True):
-                        if not is_blank(row.get(ch.name)):
-                            return False
-                        row[ch.name] = None
-    return True
 
 
 def _plan(entity: Entity, functions) -> _Plan | None:

@@ -86,7 +86,7 @@ def evaluate(meta: Metadata, entity: Entity, incoming: Mapping[str, Any], existi
             for row, raw in zip(values[name], incoming[name] or []):
                 ev.defaults({**row, "parent": values}, set(raw), into=row, fields=entity.field(name).fields)
     ev.compute(values)
-    cleared = _apply_visibility(ev, entity, values, system)
+    cleared = apply_visibility(ev, entity, values, system)
     if cleared:
         ev.compute(values)  # hidden inputs are blank now
     env = {**(system or {}), **values}
@@ -151,7 +151,7 @@ def _parse_table(f: Field, raw, errors: dict, types: Registry) -> list[dict]:
     return rows
 
 
-def _apply_visibility(ev: Evaluator, entity: Entity, values: dict, system) -> list[str]:
+def apply_visibility(ev: Evaluator, entity: Entity, values: dict, system) -> list[str]:
     """Clear the values of fields hidden by visible_if (documented in docs/metadata.md)."""
     cleared = []
     env = {**(system or {}), **values}
