@@ -11,31 +11,11 @@ from core import messages
 from core.users import create_user
 from ui.app import create_app
 
+from .test_rules_screen import Client
 from .test_rules_standard import REGISTRY, Std
 
 PEOPLE = {"chen": (["pm"], "business_1"), "wang": (["pm"], "business_2"), "qian": (["risk"], "risk"),
           "boss": (["gm"], "gm_office"), "admin": (["admin"], "admin")}
-
-
-def _token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-class Client:
-    def __init__(self, app, username):
-        self.c = app.test_client()
-        html = self.c.get("/login").get_data(as_text=True)
-        assert self.c.post("/login", data={"username": username, "password": "Secret-pass-1",
-                                           "csrf_token": _token(html)}).status_code == 302
-        self.token = _token(self.c.get("/messages").get_data(as_text=True))
-
-    def get(self, url, status=200):
-        resp = self.c.get(url)
-        assert resp.status_code == status
-        return resp.get_data(as_text=True)
-
-    def post(self, url, **data):
-        return self.c.post(url, data={"csrf_token": self.token, **data})
 
 
 @pytest.fixture

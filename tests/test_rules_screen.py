@@ -16,16 +16,18 @@ def _token(html):
 
 
 class Client:
+    """A signed-in user of the app (the test users' password), posting with the session's CSRF token."""
+
     def __init__(self, app, username):
         self.c = app.test_client()
         html = self.c.get("/login").get_data(as_text=True)
         assert self.c.post("/login", data={"username": username, "password": "Secret-pass-1",
                                            "csrf_token": _token(html)}).status_code == 302
-        self.token = _token(self.c.get("/warnings").get_data(as_text=True))
+        self.token = _token(self.c.get("/").get_data(as_text=True))     # the header's sign-out form
 
-    def get(self, url):
+    def get(self, url, status=200):
         resp = self.c.get(url)
-        assert resp.status_code == 200
+        assert resp.status_code == status
         return resp.get_data(as_text=True)
 
     def post(self, url, **data):
