@@ -101,3 +101,39 @@ def test_from_application_to_release_with_its_own_flow_and_fees(office, clock):
     assert values["status"] == "released" and values["balance"] == Decimal("0.00")
     assert str(values["closed_on"]) == "2026-05-20"
     assert "保函到期（受益人未索赔）" in office.page("pm_a", "guarantee_release", rel)
+
+
+@pytest.mark.parametrize("frequency, installments", [
+    # 777,777 × 1.3% a year for 7 months = 5,898.14 (5,898.14225, rounded first), split by the months
+    # each period covers (5,898.14 × 1/7 = 842.591…, × 3/7 = 2,527.774…), each installment rounded to
+    # the cent and the last taking what is left
+    ("once", ["5898.14"]),
+    ("monthly", ["842.59"] * 6 + ["842.60"]),
+    ("quarterly", ["2527.77", "2527.77", "842.60"]),
+    ("yearly", ["5898.14"]),
+])
+def test_every_collection_mode_over_http_to_the_cent(engine, clock, tmp_path, standard, frequency, installments):
+    """A company overlay sets the letter fee's rate and frequency; the schedule generated on entering
+    收费 is checked to the cent in each mode."""
+    from .conftest import pack
+    overlay = pack("company", {
+        "pack.yaml": "name: company\nversion: 1.0.0\nrequires: [{name: construction, version: '>=1'}]\n"
+                     "extends: [{name: construction, version: '>=1'}]\n",
+        "products/construction_performance.yaml": "overlay: construction_performance\nchange_fees:\n"
+                     f"  letter_fee: {{rate: '1.3%', rate_basis: annual, frequency: {frequency}}}\n"})
+    office = Desk(engine, clock, tmp_path, standard, read_pack_dir(PACK), overlay)
+    resp = create(office, amount="777,777", term_months="7", works_contract_amount="9,000,000")
+    assert resp.status_code == 302, text(resp)[:3000]
+    rid = int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
+    office.site.as_("pm_a").post(f"/flow/start/project/{rid}", {"_wf_workflow": PRODUCT})
+    office.act("pm_a", rid, "submit")
+    office.act("pm_b", rid, "approve", due_diligence="资质齐全")
+    office.act("gm", rid, "approve")
+    assert office.step(rid) == "fee"
+    rows = find(office.engine, office.store.meta, Query("fee_schedule", [Filter("project", "eq", rid),
+                                                                         Filter("rule", "eq", "letter_fee")],
+                                                        sort=["seq"], limit=50))
+    assert [str(r.values["amount"]) for r in rows] == installments
+    assert sum(r.values["amount"] for r in rows) == Decimal("5898.14")
+    dues = [r.values["due_date"] for r in rows]
+    assert dues == sorted(dues) and str(dues[0]) == "2026-03-15"
