@@ -63,7 +63,7 @@ def test_the_schedule_is_generated_on_approval_to_the_cent(desk):
         ("guarantee_fee", "guarantee_fee", 2, date(2027, 3, 15), D("22500.00"), D("0.00"), "unpaid"),
     ]
     log = [a for a in desk.wf.timeline(inst.id) if a["action"] == "call"]
-    assert [a["data"]["action"] for a in log] == ["generate_fee_schedule"]
+    assert [a["data"]["action"] for a in log] == ["regulatory_check", "generate_fee_schedule"]   # 复审, then 收费
 
 
 def test_reentering_the_fee_step_does_not_duplicate_the_schedule(desk):
