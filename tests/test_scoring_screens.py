@@ -52,6 +52,9 @@ def test_score_a_customer_from_its_page_and_read_the_explanation(office):
     row = re.search(r'<tr id="ind-debt_ratio".*?</tr>', html, re.S).group(0)
     # 5,500,000 / 10,000,000 = 55%: band [50, 60) gives 75 points, × weight 15 / 100 = 11.25
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:6] == ["资产负债率", "55.00", "[50, 60)", "75.00", "15.00", "11.25"]
+    # a reviewer's answer reads as it was offered (its label in the stored definition), not its code
+    row = re.search(r'<tr id="ind-management".*?</tr>', html, re.S).group(0)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:3] == ["管理层素质", "良好", "良好"]
     assert "企业客户信用评分卡" in html and "enterprise_standard" in html
     digest = office.store.meta.kinds["scorecards"]["enterprise_standard"].digest
     assert digest[:12] in html

@@ -163,6 +163,7 @@ def run_view(run_id: int):
     return render_template("scoring/run.html", entity=entity, rec=rec, v=rec.values, display=display,
                            field=entity.field, cols=cols, groups=groups, customer=customer,
                            group_labels=_group_labels(rec.values.get("definition")),
+                           option_labels=_option_labels(rec.values.get("definition")),
                            points=lambda value: points(display, value))
 
 
@@ -175,14 +176,27 @@ def points(display: Display, value) -> str:
     return display.number(d.quantize(Decimal("0.01")) if d.as_tuple().exponent > -2 else d)
 
 
-def _group_labels(definition: str | None) -> dict:
-    """The group names' labels from the stored scorecard definition (as it was when scored)."""
+def _definition(definition: str | None) -> dict:
     try:
         data = json.loads(definition or "{}")
     except ValueError:
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _group_labels(definition: str | None) -> dict:
+    """The group names' labels from the stored scorecard definition (as it was when scored)."""
     return {g.get("name"): text_of(g.get("label")) if g.get("label") else g.get("name")
-            for g in data.get("groups") or [] if isinstance(g, dict)}
+            for g in _definition(definition).get("groups") or [] if isinstance(g, dict)}
+
+
+def _option_labels(definition: str | None) -> dict:
+    """(indicator, option value) → the option's label, from the stored definition: the reviewer's
+    answers read as they were offered."""
+    return {(i.get("name"), o.get("value")): text_of(o.get("label")) if o.get("label") else o.get("value")
+            for g in _definition(definition).get("groups") or [] if isinstance(g, dict)
+            for i in g.get("indicators") or [] if isinstance(i, dict)
+            for o in i.get("options") or [] if isinstance(o, dict)}
 
 
 @bp.route("/run/<int:run_id>/reproduce")
