@@ -175,7 +175,7 @@ def test_plugin_actions_are_checked_when_installing(engine):
     with pytest.raises(MetadataError) as e:
         metastore.install(engine, [flow_pack({"entities/follow_up.yaml": FOLLOW_UP, "workflows/x.yaml": EFFECTS})],
                           workflow_actions=registry_with().action_names)
-    assert "no plugin workflow action 'stamp' (known: generate_fee_schedule, settle_receipt)" \
+    assert "no plugin workflow action 'stamp' (known: generate_fee_schedule, regulatory_check, settle_receipt)" \
         in str(e.value.problems[0])                    # the builtin plugin's actions only
 
 

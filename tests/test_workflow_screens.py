@@ -226,12 +226,13 @@ def test_cc_and_the_read_mark(site):
     site.act("pma", inst, "cc", _wf_users=["risk1", "gm"], _wf_opinion="请知悉")
     risk1 = site.as_("risk1")
     html = text(risk1.get("/flow/cc"))
-    assert "DB2026-0001" in html and "未读" in html and 'id="nav-count-cc">1<' in html
+    # the CC's own mark (the header's message count says 未读 too: the CC arrived as a message)
+    assert "DB2026-0001" in html and '<span class="badge info">未读</span>' in html and 'id="nav-count-cc">1<' in html
     task = [i.task for i in site.flow.wf.cc_to("risk1")][0]
     resp = risk1.get(f"/flow/cc/{task.id}/open")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/e/project/{rec.id}")
     html = text(risk1.get("/flow/cc"))
-    assert "未读" not in html and 'id="nav-count-cc"' not in html
+    assert '<span class="badge info">未读</span>' not in html and "已阅" in html and 'id="nav-count-cc"' not in html
     assert site.as_("gm").get(f"/flow/cc/{task.id}/open").status_code == 404     # someone else's CC
 
 
