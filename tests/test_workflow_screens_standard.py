@@ -47,15 +47,19 @@ class Office:
     def uid(self, username: str) -> str:
         return str(get_user(self.engine, username=username).id)
 
-    def apply(self, **values) -> int:
-        """pm_a creates a project with the record form and submits it for approval from its panel."""
+    def create(self, **values) -> int:
+        """pm_a creates a project with the record form: its id."""
         form = {"customer_type": "enterprise", "enterprise": str(self.company), "business_type": "loan",
                 "bank": str(self.bank), "amount": "3,000,000", "term_months": "12", "purpose": "流动资金周转",
                 "repayment_method": "monthly_interest", "pm_a": self.uid("pm_a"), "pm_b": self.uid("pm_b"),
                 "department": "business_1", **values}
         resp = self.site.as_("pm_a").post("/e/project/new", form, htmx=False)
         assert resp.status_code == 302, text(resp)[:3000]
-        record_id = int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
+        return int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
+
+    def apply(self, **values) -> int:
+        """pm_a creates a project with the record form and submits it for approval from its panel."""
+        record_id = self.create(**values)
         resp = self.site.as_("pm_a").post(f"/flow/start/project/{record_id}", {"_wf_workflow": "guarantee"})
         assert resp.status_code == 200 and 'id="flow-step">申请<' in text(resp)
         return record_id

@@ -19,16 +19,6 @@ def office(engine, clock, tmp_path, standard):
     return Office(engine, clock, tmp_path, standard)
 
 
-def _create(office, **values) -> int:
-    form = {"customer_type": "enterprise", "enterprise": str(office.company), "business_type": "loan",
-            "bank": str(office.bank), "amount": "3,000,000", "term_months": "12", "purpose": "流动资金周转",
-            "repayment_method": "monthly_interest", "pm_a": office.uid("pm_a"), "pm_b": office.uid("pm_b"),
-            "department": "business_1", **values}
-    resp = office.site.as_("pm_a").post("/e/project/new", form, htmx=False)
-    assert resp.status_code == 302, text(resp)[:3000]
-    return int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
-
-
 def _offered(html: str) -> list[str]:
     select = re.search(r'<select name="_wf_workflow" id="flow-workflow">(.*?)</select>', html, re.S).group(1)
     return re.findall(r'<option value="([a-z_]+)"', select)
@@ -37,7 +27,7 @@ def _offered(html: str) -> list[str]:
 @pytest.mark.parametrize("product, workflow, other", [("working_capital_loan", "guarantee", "guarantee_sequential"),
                                                       ("sme_loan", "guarantee_sequential", "guarantee")])
 def test_a_product_runs_its_own_workflow_and_a_forged_post_is_refused(office, product, workflow, other):
-    rid = _create(office, product=product, amount="1,000,000")
+    rid = office.create(product=product, amount="1,000,000")
     pm = office.site.as_("pm_a")
     assert _offered(pm.panel(rid)) == [workflow]
     resp = pm.post(f"/flow/start/project/{rid}", {"_wf_workflow": other})          # forged
@@ -51,7 +41,7 @@ def test_a_product_runs_its_own_workflow_and_a_forged_post_is_refused(office, pr
 
 
 def test_without_a_product_every_workflow_is_offered(office):
-    rid = _create(office)
+    rid = office.create()
     assert office.record(rid)["product"] is None
     assert sorted(_offered(office.site.as_("pm_a").panel(rid))) == ["guarantee", "guarantee_sequential"]
     resp = office.site.as_("pm_a").post(f"/flow/start/project/{rid}", {"_wf_workflow": "guarantee_sequential"})
@@ -75,7 +65,7 @@ def test_a_project_without_a_product_runs_the_standard_flow_to_in_force(office):
 
 def test_the_business_type_is_free_without_a_product(office):
     """A non-financing guarantee (no bank needed) without a product is saved as entered."""
-    rid = _create(office, business_type="performance", bank="")
+    rid = office.create(business_type="performance", bank="")
     values = office.record(rid)
     assert values["business_type"] == "performance" and values["product"] is None and values["bank"] is None
 
@@ -84,7 +74,7 @@ def test_the_engine_refuses_another_workflow_for_a_records_product(office):
     """Not only the screen: a script or the CLI starting the wrong flow is refused by the engine."""
     from core.store import Actor
     from core.workflow import WorkflowError
-    rid = _create(office, product="sme_loan", amount="1,000,000")
+    rid = office.create(product="sme_loan", amount="1,000,000")
     with pytest.raises(WorkflowError) as e:
         office.wf.start("project", rid, "guarantee", Actor("pm_a", ("pm",)))
     assert "guarantee_sequential" in e.value.message["en"]
