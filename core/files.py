@@ -277,10 +277,17 @@ def parse_refs(text: Any) -> list[dict]:
     out = []
     for r in value:
         if isinstance(r, dict) and str(r.get("id", "")).isdigit():
-            out.append({"id": str(r["id"]), "name": str(r.get("name") or ""),
-                        "size": r["size"] if isinstance(r.get("size"), int) and not isinstance(r.get("size"), bool)
-                        else 0, "type": str(r.get("type") or "")})
+            ref = {"id": str(r["id"]), "name": str(r.get("name") or ""),
+                   "size": r["size"] if isinstance(r.get("size"), int) and not isinstance(r.get("size"), bool)
+                   else 0, "type": str(r.get("type") or "")}
+            out.append(_with_doc(ref, r))
     return out
+
+
+def _with_doc(ref: dict, given: dict) -> dict:
+    """Keep the code of the required document a file was uploaded for (core/required_documents.py)."""
+    doc = given.get("doc")
+    return {**ref, "doc": doc} if isinstance(doc, str) and doc else ref
 
 
 def normalize_refs(engine: Engine | Connection, refs: list[dict]) -> list[dict]:
@@ -293,7 +300,7 @@ def normalize_refs(engine: Engine | Connection, refs: list[dict]) -> list[dict]:
         if fid in rows and fid not in seen:
             seen.add(fid)
             row = rows[fid]
-            out.append({"id": str(fid), "name": row.name, "size": row.size, "type": row.content_type})
+            out.append(_with_doc({"id": str(fid), "name": row.name, "size": row.size, "type": row.content_type}, r))
     return out
 
 

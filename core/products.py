@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
 
-from metadata.model import Entity, Field, Metadata, text_of
+from metadata.model import Entity, Field, Form, Metadata, text_of
 from metadata.product import Product
 
 from .errors import msg
@@ -33,6 +33,14 @@ def product_of(meta: Metadata, entity: str, values: Mapping) -> Product | None:
     field = product_field(meta.entity(entity))
     name = values.get(field.name) if field is not None else None
     return meta.kinds.get("products", {}).get(name) if name else None
+
+
+def form_of(meta: Metadata, entity: str, values: Mapping) -> Form | None:
+    """The form a record is laid out with on screen: its product's `form`, else the entity's."""
+    product = product_of(meta, entity, values)
+    if product is not None and product.form in meta.forms:
+        return meta.forms[product.form]
+    return meta.form_for(entity)
 
 
 def workflow_for(meta: Metadata, record) -> str | None:

@@ -36,11 +36,12 @@ class Doc:
     data: dict
     locs: dict = field(default_factory=dict)      # readable path -> (file, line)
     touched: dict = field(default_factory=dict)   # readable path -> pack that set it by overlay
+    lines: dict = field(default_factory=dict)     # raw path -> line, of the file that defines it
 
     @classmethod
     def from_file(cls, kind, name, pack, file, data, lines) -> "Doc":
         locs = {p: (file, n) for p, n in readable_lines(data, lines).items()}
-        return cls(kind, name, pack, file, data, locs)
+        return cls(kind, name, pack, file, data, locs, lines=lines)
 
     def add_locs(self, file: str, lines: dict, data: Any, prefix: tuple, target: tuple) -> None:
         """Map the overlay's lines under `prefix` onto this doc's path `target`."""

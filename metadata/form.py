@@ -2,6 +2,7 @@
 records of another entity linking to the form's record (`related`)."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from .doc import Doc
@@ -51,6 +52,11 @@ def _sections(data: dict):
 
 
 def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context) -> None:
+    """Apply a form overlay (or an extending form's own changes, see `_derive`) to `doc`."""
+    if "extends" in doc.data and "tabs" not in doc.data:    # laid out from its base when compiled
+        doc.data.setdefault("_overlays", []).append((data, lines, pack, file))
+        return
+
     def bad(raw_path, message):
         ctx.problems.append(Problem(file, line_of(lines, raw_path), ".".join(map(str, raw_path)), message))
 
@@ -106,9 +112,41 @@ def overlay(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Contex
             bad(("remove_fields", i), f"no field '{name}' on this form")
         for s in hit:
             s["fields"].remove(name)
+        doc.data.setdefault("_omitted", []).append(name)
+    for i, name in enumerate(data.get("remove_sections", [])):
+        hit = [(t, s) for t, s in _sections(doc.data) if s["name"] == name]
+        if not hit:
+            bad(("remove_sections", i), f"no section '{name}' on this form")
+        for t, s in hit:
+            t["sections"].remove(s)
+            doc.data.setdefault("_omitted", []).extend(s.get("fields", ()))
+    for tab in [t for t in tabs if not t["sections"]]:     # a tab left without sections goes too
+        tabs.remove(tab)
 
+
+def _derive(doc: Doc, ctx: Context) -> Doc | None:
+    """A form with `extends`: a copy of the base form's final layout (its overlays applied) changed
+    by the form's own add_/remove_ lists, then by overlays of the extending form itself."""
+    base = ctx.docs["forms"].get(doc.data["extends"])
+    if base is None or "extends" in base.data:
+        ctx.report(doc, ("extends",), f"no form '{doc.data['extends']}' to extend" if base is None
+                   else f"form '{base.name}' extends another form itself; extend '{base.data['extends']}'")
+        return None
+    if base.data["entity"] != doc.data["entity"]:
+        ctx.report(doc, ("extends",), f"form '{base.name}' is for entity '{base.data['entity']}', "
+                                      f"not '{doc.data['entity']}'")
+        return None
+    data = copy.deepcopy({k: v for k, v in base.data.items() if not k.startswith("_")})
+    data.update(name=doc.name, entity=doc.data["entity"], label=doc.data.get("label", data.get("label")))
+    derived = Doc(doc.kind, doc.name, doc.pack, doc.file, data, {**base.locs, **doc.locs})
+    overlay(derived, doc.data, doc.lines, doc.pack, doc.file, ctx)
+    for later in doc.data.get("_overlays", ()):
+        overlay(derived, *later, ctx)
+    return derived
 
 def compile_form(doc: Doc, ctx: Context) -> Form | None:
+    if "extends" in doc.data and (doc := _derive(doc, ctx)) is None:
+        return None
     entity = ctx.compiled.get("entities", {}).get(doc.data["entity"])
     if entity is None:
         ctx.report(doc, ("entity",), f"no entity '{doc.data['entity']}'")
@@ -138,7 +176,9 @@ def compile_form(doc: Doc, ctx: Context) -> Form | None:
     if len({t.name for t in tabs}) != len(tabs):
         ctx.report(doc, ("tabs",), "tab names must be unique")
     # visible fields nobody placed (e.g. added by an overlay) are never out of reach
-    rest = tuple(f.name for f in entity.fields if f.name not in placed and not f.hidden)
+    # (but a field the form removes on purpose stays off it)
+    omitted = set(doc.data.get("_omitted", ()))
+    rest = tuple(f.name for f in entity.fields if f.name not in placed | omitted and not f.hidden)
     if rest:
         other = Section("other", label({"zh": "其他", "en": "Other"}), 2, rest)
         tabs[-1] = Tab(tabs[-1].name, tabs[-1].label, tabs[-1].sections + (other,))

@@ -167,6 +167,8 @@ def compile_product(doc: Doc, ctx: Context) -> Product | None:
         if lim.min is not None and lim.max is not None and lim.min > lim.max:
             report(("limits", name, "min"), "min is greater than max")
     codes = [d.code for d in product.documents]
+    if codes and entity is not None and not any(f.type == "attachment" for f in entity.fields):
+        report(("documents",), f"entity '{entity.name}' has no attachment field to hold the documents")
     for d in product.documents:
         if codes.count(d.code) > 1:
             report(("documents", d.code, "code"), f"document '{d.code}' is listed twice")

@@ -69,8 +69,10 @@ def test_from_application_to_release_with_its_own_flow_and_fees(office, clock):
     resp = office.site.as_("pm_a").post(f"/flow/start/project/{rid}", {"_wf_workflow": PRODUCT})
     assert resp.status_code == 200 and 'id="flow-step">申请<' in text(resp)
     assert office.instance(rid).workflow == PRODUCT
+    office.supply("pm_a", rid, "business_license", "construction_contract")   # needed at 初审
     office.act("pm_a", rid, "submit", _wf_opinion="资料齐全")
     assert office.step(rid) == "first_review"
+    office.supply("pm_b", rid, "letter_form")                                   # needed at 总经理审批
     office.act("pm_b", rid, "approve", _wf_opinion="同意", due_diligence="施工资质齐全，履约记录良好")
     assert office.step(rid) == "gm_approval"                      # no risk review, no committee
     office.act("gm", rid, "approve", _wf_opinion="同意出函")
@@ -126,6 +128,7 @@ def test_every_collection_mode_over_http_to_the_cent(engine, clock, tmp_path, st
     assert resp.status_code == 302, text(resp)[:3000]
     rid = int(re.search(r"/e/project/(\d+)$", resp.headers["Location"]).group(1))
     office.site.as_("pm_a").post(f"/flow/start/project/{rid}", {"_wf_workflow": PRODUCT})
+    office.supply("pm_a", rid, "business_license", "construction_contract", "letter_form")
     office.act("pm_a", rid, "submit")
     office.act("pm_b", rid, "approve", due_diligence="资质齐全")
     office.act("gm", rid, "approve")

@@ -50,6 +50,20 @@ class Desk(Office):
         assert len(refs) == 1 and refs[0]["name"] == name
         return json.dumps(refs)
 
+    def supply(self, username: str, record_id: int, *codes: str, entity: str = "project",
+               name: str = "scan.pdf") -> str:
+        """`username` uploads a file for each of the product's required documents `codes` from the
+        record's 申报资料 checklist: the checklist's HTML after the last upload."""
+        browser = self.site.as_(username)
+        html = ""
+        for code in codes:
+            resp = browser.client.post(f"/e/{entity}/{record_id}/required-documents/{code}", data={
+                "csrf_token": browser.token, "_rd_files": [(BytesIO(PDF), name)]},
+                content_type="multipart/form-data", headers={"HX-Request": "true"})
+            assert resp.status_code == 200, text(resp)[:2000]
+            html = text(resp)
+        return html
+
     def start(self, username: str, entity: str, record_id: int, workflow: str) -> str:
         resp = self.site.as_(username).post(f"/flow/start/{entity}/{record_id}", {"_wf_workflow": workflow})
         assert resp.status_code == 200, text(resp)[:3000]

@@ -19,9 +19,10 @@ from markupsafe import Markup, escape
 from core.edit_state import preview_stored
 from core.errors import ConflictError, ValidationError
 from core.files import attach
+from core.products import form_of
 from core.query import Query, find
 from core.users import list_users
-from metadata.model import Entity, Field, Metadata
+from metadata.model import Entity, Field, Form, Metadata
 from metadata.model import text_of as label_in
 
 from . import context, formdata
@@ -36,12 +37,13 @@ PICK_LIMIT = 20
 
 
 # -- layout ----------------------------------------------------------------------------------
-def _layout(meta: Metadata, entity: Entity, shown, related=None) -> list[dict]:
-    """Tabs of sections of fields, as the entity's form lays them out; fields no section names go in
-    a trailing "Other" section. `shown(field)` decides which fields are drawn (never `hidden` ones);
-    `related(r)` which sections of related records (ui/related.py) are kept (None: none, as on forms)."""
+def _layout(meta: Metadata, entity: Entity, form: Form | None, shown, related=None) -> list[dict]:
+    """Tabs of sections of fields, as `form` (the record's: `core.products.form_of`) lays them out;
+    fields no section names go in a trailing "Other" section. `shown(field)` decides which fields are
+    drawn (never `hidden` ones); `related(r)` which sections of related records (ui/related.py) are
+    kept (None: none, as on forms)."""
     tabs = []
-    form_tabs, unplaced = _form_layout(meta, entity)
+    form_tabs, unplaced = _form_layout(meta, entity, form)
     for name, label, sections in form_tabs:
         kept = [{**sec, "fields": fields} for sec in sections
                 if (fields := [f for f in sec["fields"] if shown(f)]) or (related and related(sec["related"]))]
@@ -57,11 +59,10 @@ def _layout(meta: Metadata, entity: Entity, shown, related=None) -> list[dict]:
     return tabs
 
 
-def _form_layout(meta: Metadata, entity: Entity) -> tuple[list[tuple], list[Field]]:
-    """The tabs (name, label, sections) of the entity's form with the fields that exist and are not
-    hidden, and the fields no section names: read once per metadata version and locale."""
+def _form_layout(meta: Metadata, entity: Entity, form: Form | None) -> tuple[list[tuple], list[Field]]:
+    """The tabs (name, label, sections) of the form with the fields that exist and are not hidden,
+    and the fields no section names: read once per metadata version, form and locale."""
     def read():
-        form = meta.form_for(entity.name)
         tabs = []
         for tab in (form.tabs if form else ()):
             sections = [{"name": sec.name, "label": text_of(sec.label) if sec.label else "", "columns": sec.columns,
@@ -69,9 +70,10 @@ def _form_layout(meta: Metadata, entity: Entity) -> tuple[list[tuple], list[Fiel
                          "related": getattr(sec, "related", None)}
                         for sec in tab.sections]
             tabs.append((tab.name or "main", text_of(tab.label) if tab.label else "", sections))
-        placed = {n for tab in (form.tabs if form else ()) for sec in tab.sections for n in sec.fields}
-        return tabs, [f for f in entity.fields if f.name not in placed and _drawn(entity, f.name)]
-    return cached(meta, ("layout", entity.name, str(current_locale())), read)
+        if form is None:
+            return tabs, [f for f in entity.fields if _drawn(entity, f.name)]
+        return tabs, []     # the form's compiler put every field it does not leave off on purpose
+    return cached(meta, ("layout", entity.name, form.name if form else "", str(current_locale())), read)
 
 
 def _drawn(entity: Entity, name: str) -> bool:
@@ -180,7 +182,8 @@ def record_view(entity_name: str, record_id: int):
         return not (f.visible_if and (v is None or v == "" or v == []))
 
     _preload(display, entity, record.values)
-    return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, shown, visible),
+    form = form_of(meta, entity.name, record.values)
+    return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, form, shown, visible),
                            display=display, title=display.title(entity, record.values, record.id),
                            view_section=lambda section: _view_section(display, section, record.values),
                            can_update=_can("update", entity), can_delete=_can("delete", entity), tab="record")
@@ -302,9 +305,11 @@ def _form_view(entity: Entity, data: dict, *, record=None, record_id=None, versi
 
 
 def _form_context(entity: Entity, fc: FormView, *, record=None, autofocus=None) -> dict:
+    meta = context.meta()
+    form = form_of(meta, entity.name, fc.values)
     return {
         "entity": entity, "fc": fc, "record": record, "pid": pid, "autofocus": autofocus,
-        "tabs": _layout(context.meta(), entity, lambda f: True),
+        "form_name": form.name if form else "", "tabs": _layout(meta, entity, form, lambda f: True),
         "live_url": url_for("records.record_live", entity_name=entity.name),
         "has_files": "files_widget" in current_app.jinja_env.globals,
     }
@@ -437,6 +442,8 @@ def record_live(entity_name: str):
     ctx = _form_context(entity, fc, record=record, autofocus=focus)
     if action:
         return render_template("record_form_body.html", **ctx)
+    if request.form.get("_form", ctx["form_name"]) != ctx["form_name"]:   # the product chose another form
+        return render_template("record_form_body.html", swap_oob=True, **ctx)
     before_hidden = _paths(request.form.get("_hidden"))
     before_readonly = _paths(request.form.get("_readonly"))
     now_hidden, now_readonly = _paths(fc.hidden_paths()), _paths(fc.readonly_paths())

@@ -18,6 +18,7 @@ from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from core.products import form_of
 from core.query import Filter, Query, count, find
 from metadata.form import Related
 from metadata.model import Entity, Field
@@ -43,8 +44,9 @@ def title(related: Related) -> str:
     return text_of(related.label) if related.label else text_of(meta.entity(related.entity).label)
 
 
-def _section(entity: Entity, name: str) -> Related:
-    form = context.meta().form_for(entity.name)
+def _section(entity: Entity, values: dict, name: str) -> Related:
+    """The related section `name` of the form the record is laid out with."""
+    form = form_of(context.meta(), entity.name, values)
     for tab in (form.tabs if form else ()):
         for sec in tab.sections:
             if sec.name == name and getattr(sec, "related", None) is not None:
@@ -77,8 +79,8 @@ def list_url(related: Related, record_id: int) -> str | None:
 def related_view(entity_name: str, record_id: int, section: str):
     entity = context.entity_or_404(entity_name)
     store = context.store()
-    store.get(entity.name, record_id, actor=current_user.actor)          # 404, or 403 when unreadable
-    related = _section(entity, section)
+    record = store.get(entity.name, record_id, actor=current_user.actor)  # 404, or 403 when unreadable
+    related = _section(entity, record.values, section)
     target = context.entity_or_404(related.entity)                        # 403 when unreadable
     meta, engine, types = context.meta(), context.engine(), context.types()
     query = Query(target.name, filters=[Filter(related.link, "eq", record_id)], sort=[related.order_by, "-id"],

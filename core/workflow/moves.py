@@ -20,6 +20,7 @@ from ..db import records, wf_actions, wf_instances, wf_tasks
 from ..errors import ValidationError, msg
 from ..formula import FormulaError, compile_formula
 from ..numbering import next_number
+from ..required_documents import check_step as check_documents
 from ..store import Actor, Store
 from ..warnings.hooks import on_step
 from . import effects as side_effects, rules, votes
@@ -187,6 +188,8 @@ class Run:
         self.hops += 1
         if self.hops > MAX_AUTOMATIC:
             raise error("流程在自动步骤之间循环", "the workflow loops between automatic steps")
+        if step.kind != "end":
+            check_documents(self.store.meta, self.inst.entity, lambda: self.record()[0], name, step.label)
         self.inst.step, self.inst.round = name, self.inst.round + 1
         self.effects(step.on_enter, step, "on_enter")
         self.warn(name)
