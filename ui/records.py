@@ -242,6 +242,9 @@ def change_lines(entity: Entity, changes: dict, action: str, display: Display) -
                 lines.append({"label": label, "before": _rows_summary(display, f, b),
                               "after": _rows_summary(display, f, a)})
                 continue
+        if f is not None and isinstance(change, dict):   # a list of dicts that is no table: attachments
+            lines += _list_lines(display, f, label, change)
+            continue
         if action == "update" and isinstance(change, list) and len(change) == 2:
             b, a = change
         elif action == "delete":
@@ -249,6 +252,19 @@ def change_lines(entity: Entity, changes: dict, action: str, display: Display) -
         else:
             b, a = None, change
         lines.append({"label": label, "before": _fmt(display, f, b), "after": _fmt(display, f, a)})
+    return lines
+
+
+def _list_lines(display: Display, f: Field, label: str, change: dict) -> list[dict]:
+    """The lines of a list field's element-wise change (core.history.diff): items added, removed, changed."""
+    lines = [{"label": f"{label} + ", "before": "", "after": _fmt(display, f, change["added"])}] \
+        if change.get("added") else []
+    if change.get("removed"):
+        lines.append({"label": f"{label} − ", "before": _fmt(display, f, change["removed"]), "after": ""})
+    for i, cols in sorted((change.get("rows") or {}).items(), key=lambda kv: int(kv[0])):
+        for key, (b, a) in cols.items():
+            lines.append({"label": f"{label} #{int(i) + 1} {key}", "before": _fmt(display, None, b),
+                          "after": _fmt(display, None, a)})
     return lines
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from core import files as core_files
 from core.errors import ConflictError, ValidationError
@@ -46,14 +47,14 @@ def rows(entity_name: str, record: Record) -> list[dict]:
     return out
 
 
-def section(entity_name: str, record: Record, *, errors=(), notice: str = "") -> str:
+def section(entity_name: str, record: Record, *, errors=(), notice: str = "") -> Markup:
     items = rows(entity_name, record)
     if not items:
-        return ""
+        return Markup("")
     entity = context.meta().entity(entity_name)
     can_upload = upload_field(entity) is not None and context.store().allowed(current_user.actor, "update", entity)
-    return render_template("required_documents.html", items=items, can_upload=can_upload, errors=errors,
-                           notice=notice)
+    return Markup(render_template("required_documents.html", items=items, can_upload=can_upload, errors=errors,
+                                  notice=notice))
 
 
 @bp.route("/e/<entity_name>/<int:record_id>/required-documents/<code>", methods=["POST"])
