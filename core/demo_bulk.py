@@ -41,6 +41,7 @@ from .db import _dumps, records, sequences
 from .demo_data import (ATTACHMENT, CONTRACT_PATTERN, STATUS, Refs, Report, available_stages, bulk_plan,
                         created_at, enterprise_values, gm_limit, project_bundle, sizes)
 from . import demo
+from .demo_flows import Documents
 from .numbering import format_number, period_key
 from .users import list_users
 from .validate import apply_visibility, evaluate
@@ -172,8 +173,11 @@ class BulkWriter:
         """Values as the generator gives them: only fields the entity has, attachments stored, the
         record number drawn."""
         entity = self.meta.entity(name)
-        out = {k: (self.file(conn, name, k) if v == "file" and entity.field(k).type == "attachment" else v)
-               for k, v in values.items() if entity.has(k) and v is not None}
+        def stored(k, v):
+            if isinstance(v, Documents):
+                return v.refs(lambda code: self.file(conn, name, k)[0])
+            return self.file(conn, name, k) if v == "file" and entity.field(k).type == "attachment" else v
+        out = {k: stored(k, v) for k, v in values.items() if entity.has(k) and v is not None}
         if entity.numbering and not out.get(entity.numbering.field):
             out[entity.numbering.field] = self.number(conn, name, entity.numbering.field, entity.numbering.pattern, at)
         return out

@@ -105,7 +105,7 @@ CHILD_ORDER = ("counter_guarantee", "customer_deposit:received", "repayment", "f
                "recovery", "write_off", "ledger_entry", "enterprise_change")
 LEDGER_STATES = ("draft", "risk_review", "finance_review")
 CONTRACT_PATTERN = "DBHT{YYYY}{SEQ:5}"   # the standard flow's contract number (workflows/guarantee.yaml)
-ATTACHMENT = b"%PDF-1.4\n% danbao demo attachment\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+ATTACHMENT = demo_flows.PDF
 
 
 @dataclass
@@ -258,10 +258,13 @@ def project_bundle(meta, rng: random.Random, today: date, stage: str, refs: Refs
         "contract_date": approved + timedelta(days=2), "loan_no": f"JK{release:%Y%m%d}{rng.randrange(10 ** 4):04d}",
         "release_date": release, "release_amount": amount, "maturity_date": maturity,
     }
+    project = demo_flows.with_product(meta, rng, project)
     children: list[tuple[str, dict]] = []
     has = meta.entities.__contains__
     if has("counter_guarantee"):
         kinds, caps = _cg_codes(meta)
+        allowed = meta.kinds["products"][project["product"]].counter_guarantees if "product" in project else ()
+        kinds = [k for k in kinds if k in allowed] or kinds
         for cg in sampledata.counter_guarantees(rng, today, amount, provider=_name, kinds=kinds, caps=caps,
                                                 signed_on=min(today, approved + timedelta(days=2))):
             if approval and stage not in ("signing", "release"):
@@ -532,10 +535,14 @@ def _attachment(store: Store, conn, entity, name: str, field_name: str) -> list[
 
 
 def _fill_files(store: Store, conn, name: str, values: dict) -> dict:
-    """Replace the placeholder "file" of attachment fields by a stored file."""
+    """Replace the placeholders of attachment fields ("file", demo_flows.Documents) by stored files."""
     entity = store.meta.entity(name)
-    return {k: (_attachment(store, conn, entity, name, k) if v == "file" and entity.field(k).type == "attachment" else v)
-            for k, v in values.items()}
+
+    def stored(k, v):
+        if isinstance(v, demo_flows.Documents):
+            return v.refs(lambda code: demo_flows.document_pdf(store, conn, code))
+        return _attachment(store, conn, entity, name, k) if v == "file" and entity.field(k).type == "attachment" else v
+    return {k: stored(k, v) for k, v in values.items()}
 
 
 def refs_of(store: Store) -> Refs:
@@ -562,10 +569,11 @@ def write_bundle(store: Store, bundle: dict, report: Report | None = None) -> tu
     from .files import attach
     ids = []
     with store.transaction() as conn:
-        values = _keep(store.meta.entity("project"), bundle["project"])
+        values = _fill_files(store, conn, "project", _keep(store.meta.entity("project"), bundle["project"]))
         if store.meta.entity("project").has("contract_no") and values.get("contract_date"):
             values["contract_no"] = next_number(conn, "project", "contract_no", CONTRACT_PATTERN, store.clock.now())
         rec = store.create("project", values, conn=conn)
+        attach(conn, "project", rec.id, rec.values)
         for name, child_values in bundle["children"]:
             child_values = _fill_files(store, conn, name, {**child_values, "project": rec.id})
             child = store.create(name, _keep(store.meta.entity(name), child_values), conn=conn)

@@ -10,10 +10,12 @@ workflow engine; the same random generator state gives the same projects.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from . import sampledata
+from .files import attach, save_upload
 from .query import Query, find
 from .store import Actor, Store
 from .users import list_users
@@ -42,6 +44,41 @@ PLAN: tuple[tuple[str, str, str], ...] = (
 AMOUNTS = (500_000, 800_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 4_000_000)
 PURPOSES = ("流动资金周转", "采购原材料", "设备购置", "支付工程款", "扩大经营规模", "偿还到期贷款（续贷）")
 INITIATOR = "pm_a"
+PDF = b"%PDF-1.4\n% danbao demo attachment\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The value of a project's attachment field in generated data: one PDF for each of the
+    product's required documents `codes`, marked with its code (core/required_documents.py)."""
+    codes: tuple[str, ...]
+
+    def refs(self, ref_of) -> list[dict]:
+        """The stored references: `ref_of(code)` stores (or shares) a file for a code."""
+        return [{**ref_of(code), "doc": code} for code in self.codes]
+
+
+def product_for(meta, rng, values: dict, workflow: str | None = None):
+    """A product of the project entity for the values' business type (running `workflow`, when
+    given) whose limits the values meet, chosen at random; None when none fits."""
+    def within(p) -> bool:
+        return all(values.get(f) is None or ((lim.min is None or Decimal(values[f]) >= lim.min)
+                                             and (lim.max is None or Decimal(values[f]) <= lim.max))
+                   for f, lim in p.limits.items())
+    fits = [p for _, p in sorted(meta.kinds.get("products", {}).items())
+            if p.entity == "project" and p.business_type == values.get("business_type")
+            and (workflow is None or p.workflow == workflow) and within(p)]
+    return rng.choice(fits) if fits else None
+
+
+def with_product(meta, rng, values: dict, workflow: str | None = None, documents: float = 1.0) -> dict:
+    """The values with a fitting product and its documents (a share `documents` of them, the
+    first ones) when the pack has one."""
+    product = product_for(meta, rng, values, workflow) if meta.entity("project").has("product") else None
+    if product is None:
+        return values
+    codes = tuple(d.code for d in product.documents)[:round(len(product.documents) * documents)]
+    return {**values, "product": product.name, **({"attachments": Documents(codes)} if codes else {})}
 
 
 def can_load(store: Store) -> bool:
@@ -66,12 +103,23 @@ def load_projects(store: Store, rng: random.Random, today: date) -> int:
     gm_limit = Decimal(str(store.functions["LOOKUP"]("approval_threshold", "gm", "amount") or 5_000_000))
     for workflow, target, kind in PLAN:
         values = _application(rng, kind, enterprises, individuals, banks, gm_limit, users)
-        rec = store.create("project", values, actor=actors[INITIATOR])
+        # an application not yet submitted may still lack documents; later steps have them all
+        values = with_product(store.meta, rng, values, workflow, 0.5 if target == "application" else 1.0)
+        with store.transaction() as conn:
+            if isinstance(values.get("attachments"), Documents):
+                values["attachments"] = values["attachments"].refs(lambda code: document_pdf(store, conn, code))
+            rec = store.create("project", values, actor=actors[INITIATOR], conn=conn)
+            attach(conn, "project", rec.id, rec.values)
         for cg in _counter_guarantees(store, rng, rec.values, today):
             store.create("counter_guarantee", {**cg, "project": rec.id}, actor=actors[INITIATOR])
         inst = wf.start("project", rec.id, workflow, actors[INITIATOR])
         _drive(wf, inst.id, target, kind, actors, rng, today)
     return len(PLAN)
+
+
+def document_pdf(store: Store, conn, code: str) -> dict:
+    return save_upload(conn, entity="project", field="attachments", name=f"{code}.pdf",
+                       content_type="application/pdf", data=PDF, uploaded_by=INITIATOR, clock=store.clock)
 
 
 def _application(rng, kind, enterprises, individuals, banks, gm_limit, users) -> dict:

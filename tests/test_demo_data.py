@@ -157,7 +157,10 @@ def test_bulk_documents_equal_the_stores(engine, clock, standard, stage):
         with engine.connect() as c:
             def doc(rid):
                 data = c.execute(select(records.c.data).where(records.c.id == rid)).scalar_one()
-                return {k: v for k, v in data.items() if k not in SKIP_KEYS}
+                out = {k: v for k, v in data.items() if k not in SKIP_KEYS}
+                if "attachments" in out:     # bulk mode shares one file: compare what each is for
+                    out["attachments"] = [r.get("doc") for r in out["attachments"]]
+                return out
             assert doc(bulk_pid) == doc(pid)
             bulk_children = c.execute(select(records.c.id).where(records.c.entity != "project")
                                       .where(records.c.id > bulk_pid).order_by(records.c.id)).scalars().all()

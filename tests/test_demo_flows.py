@@ -9,7 +9,8 @@ import pytest
 from core import metastore
 from core.db import create_schema, make_engine
 from core.demo import load_demo
-from core.query import Query, find
+from core.query import Filter, Query, find
+from core.required_documents import checklist
 from core.store import Store
 from core.workflow import Workflows
 from plugins.manager import build_registry
@@ -58,6 +59,24 @@ def test_every_demo_user_has_work_and_every_stage_has_projects(store):
     assert {"pm_a", "pm_b", "risk", "committee1", "committee2"} <= actors    # acted by the people, not raw SQL
     history = store.history("project", rejected["id"])
     assert len(history) > 3
+
+
+def test_demo_projects_run_their_products_with_their_documents(store):
+    wf = Workflows(store)
+    rows = projects(store)
+    assert all(p["product"] for p in rows)
+    assert {p["product"] for p in rows} == {"working_capital_loan", "sme_loan"}
+    for p in rows:
+        product = store.meta.kinds["products"][p["product"]]
+        assert wf.instance_for("project", p["id"]).workflow == product.workflow
+        present = [s.present for s in checklist(store.meta, "project", p)]
+        # drafts not yet submitted lack some documents; every project past 申请 has them all
+        assert all(present) if p["status"] != "application" else not all(present)
+    # the fee schedule of a project past 收费 comes from its product's fee rules
+    paid = next(p for p in rows if p["status"] == "in_force")
+    fees = find(store.engine, store.meta, Query("fee_schedule", [Filter("project", "eq", paid["id"])], limit=50))
+    assert {r.values["rule"] for r in fees} >= {f.name for f in store.meta.kinds["products"][paid["product"]].fees
+                                                if f.kind == "guarantee_fee"}
 
 
 def test_same_seed_same_projects(store, clock, standard, tmp_path):
