@@ -302,6 +302,7 @@ def client(engine, clock):
 def test_http_create_refuses_a_product_the_role_may_not_use_and_limits(client):
     html = text(client.get("/e/project/new"))
     assert '<option value="loan"' in html and "流动资金贷款担保" in html
+    assert '<option value="vip_loan"' not in html          # the form offers only what the roles may use
     resp = post_form(client, "/e/project/new", html, {"name": "甲", "product": "vip_loan", "amount": "6,000,000",
                                                        "term_months": "12"})
     assert resp.status_code == 422
@@ -325,3 +326,12 @@ def test_http_errors_in_english(client):
                                                        "term_months": "12"})
     assert resp.status_code == 422
     assert "at least 100,000 for the product" in text(resp)
+
+
+def test_a_product_chosen_by_another_role_stays_shown_on_the_edit_form(client, engine, clock):
+    store = Store(engine, metastore.current(engine).meta, clock=clock)
+    rid = store.create("project", {"name": "大额", "product": "vip_loan", "amount": "8000000", "term_months": 12},
+                       actor=Actor("gm", ["gm"])).id
+    html = text(client.get(f"/e/project/{rid}/edit"))
+    assert re.search(r'<option value="vip_loan" selected>', html)      # kept, though li may not choose it
+    assert '<option value="bid_bond"' not in html                      # another entity's product

@@ -317,7 +317,7 @@ def _form_view(entity: Entity, data: dict, *, record=None, record_id=None, versi
     display = _display()
     _preload(display, entity, p.values)
     return FormView(context.meta(), entity, p, data, display=display, users=_users_loader(), record=record,
-                    version=version, show_all=show_all, typing=typing, extra_errors=extra_errors)
+                    version=version, show_all=show_all, typing=typing, extra_errors=extra_errors, actor=_actor())
 
 
 def _form_context(entity: Entity, fc: FormView, *, record=None, autofocus=None) -> dict:

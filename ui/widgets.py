@@ -22,6 +22,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from core.compute import is_blank
+from core.products import products_for
 from core.validate import FieldState
 from metadata.model import Entity, Field, Metadata
 from metadata.model import text_of as text_in
@@ -75,8 +76,9 @@ class FormView:
 
     def __init__(self, meta: Metadata, entity: Entity, prepared, raw: dict, *, display, users,
                  record=None, version: int | None = None, show_all: bool = False,
-                 typing: str | None = None, extra_errors: dict | None = None):
+                 typing: str | None = None, extra_errors: dict | None = None, actor=None):
         self.meta, self.entity, self.display = meta, entity, display
+        self.actor = actor          # who fills the form in: a product is offered to the roles that may use it
         self.values = prepared.values
         self.states = prepared.states
         self.raw = raw
@@ -226,11 +228,22 @@ class FormView:
             return [(str(u.id), f"{u.name}（{u.username}）") for u in self._users()
                     if u.active or str(u.id) in chosen]
         if f.options is not None:
-            return [(o.value, o.label) for o in f.options if o.active or o.value in chosen]
+            offered = self._offered(f)
+            return [(o.value, o.label) for o in f.options if (o.active and o.value in offered) or o.value in chosen]
         cl = codelist_of(self.meta, f)
         if cl is None:
             return [(c, c) for c in chosen]
         return [(i.code, i.label) for i in cl.items if i.active or i.code in chosen]
+
+    def _offered(self, f: Field) -> set:
+        """The option values `f` offers this form's user: the products their roles may use for a
+        `options_from: products` field (one already chosen stays shown), else every value."""
+        if f.options_from != "products" or self.actor is None:
+            return {o.value for o in f.options or ()}
+        per_form = self.__dict__.setdefault("_offered", {})
+        if f.name not in per_form:
+            per_form[f.name] = {p.name for p in products_for(self.meta, self.entity.name, self.actor)}
+        return per_form[f.name]
 
     def cascade(self, path: str) -> bool:
         return self.cascade_field(self.field(path))
@@ -545,6 +558,13 @@ class FormView:
             if f.name not in per_form:
                 per_form[f.name] = _option_html((str(u.id), f"{u.name}（{u.username}）", u.active)
                                                 for u in self._users())
+            return per_form[f.name]
+        if f.options_from == "products" and self.actor is not None:    # depends on the user's roles
+            per_form = self.__dict__.setdefault("_product_options", {})
+            if f.name not in per_form:
+                offered, lang = self._offered(f), self.display.lang
+                per_form[f.name] = _option_html((o.value, text_in(o.label, lang) if isinstance(o.label, Mapping)
+                                                 else o.label, o.active and o.value in offered) for o in f.options)
             return per_form[f.name]
         if "options" not in info:
             lang = self.display.lang
