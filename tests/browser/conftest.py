@@ -40,7 +40,12 @@ def browser():
 @pytest.fixture
 def live_server(engine, clock, tmp_path):
     """The app on http://127.0.0.1:<port>, with the standard pack and the demo users."""
-    metastore.install(engine, [read_pack_dir(SEED / "standard")], clock=clock)
+    yield from serve(engine, clock, tmp_path, "standard")
+
+
+def serve(engine, clock, tmp_path, *packs: str):
+    """Serve the app over the seed packs `packs` (installed in that order) with the demo users."""
+    metastore.install(engine, [read_pack_dir(SEED / name) for name in packs], clock=clock)
     create_demo_users(engine)
     app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-tests", "INSTANCE_DIR": str(tmp_path)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
