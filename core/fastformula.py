@@ -16,6 +16,8 @@ store does. Bulk mode also re-checks a sample of records against ``core.validate
 from __future__ import annotations
 
 import ast
+import datetime
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from .formula import compile_formula
@@ -26,11 +28,38 @@ from .formula.values import from_float, get_field
 Compiled = Callable[[Mapping, Any], Any]
 
 
+# functions of the caller's that give the same answer for the same arguments while the closures
+# live (they are bound to one metadata): calls of them with constant arguments are folded
+PURE = frozenset({"LOOKUP"})
+# values a folded constant may hold (never a list: the engine builds a new one each time)
+IMMUTABLE = (type(None), bool, int, str, Decimal, datetime.date)
+
+
 def compile_fast(text: str, functions: Mapping[str, Any], links: frozenset = frozenset()) -> Compiled:
     """The closure for formula `text` with the caller's `functions` (bound now: compile again for
     other functions, e.g. another metadata's LOOKUP); `links` are the names whose attributes read a
-    linked record (``ctx.linked``)."""
+    linked record (``ctx.linked``). Parts whose inputs are all constants (`LOOKUP("warning_threshold",
+    "overdue", "days")`, `100 * 0.7`) are computed once, here; one that raises stays a closure, so
+    the error still comes when the formula runs."""
     return _Compiler(functions, links).node(compile_formula(text)._body)
+
+
+def _constant(value) -> Compiled:
+    def constant(env, ctx):
+        return value
+    constant.constant = value
+    return constant
+
+
+def _folded(fn: Compiled, *parts: Compiled) -> Compiled:
+    """`fn` computed now when every part is a constant and the value is one too."""
+    if not all(hasattr(p, "constant") for p in parts):
+        return fn
+    try:
+        value = fn({}, None)
+    except Exception:  # noqa: BLE001 - it raises when run, as the engine does
+        return fn
+    return _constant(value) if isinstance(value, IMMUTABLE) else fn
 
 
 class _Ctx:
@@ -48,8 +77,7 @@ class _Compiler:
     def node(self, n) -> Compiled:
         t = type(n)
         if t is ast.Constant:
-            value = n.value
-            return lambda env, ctx: value
+            return _constant(n.value)
         if t is ast.Name:
             name = n.id
 
@@ -61,17 +89,17 @@ class _Compiler:
             return self.attribute(n)
         if t is ast.BinOp:
             op, left, right = OPERATORS[type(n.op)], self.node(n.left), self.node(n.right)
-            return lambda env, ctx: op(left(env, ctx), right(env, ctx))
+            return _folded(lambda env, ctx: op(left(env, ctx), right(env, ctx)), left, right)
         if t is ast.UnaryOp:
-            op, operand = OPERATORS[type(n.op)], self.node(n.operand)
-            return lambda env, ctx: op(operand(env, ctx))
+            operand = self.node(n.operand)
+            if isinstance(n.op, ast.Not):
+                return _folded(lambda env, ctx: not operand(env, ctx), operand)
+            op = OPERATORS[type(n.op)]
+            return _folded(lambda env, ctx: op(operand(env, ctx)), operand)
         if t is ast.Compare:
             return self.compare(n)
         if t is ast.BoolOp:
-            parts = [self.node(v) for v in n.values]
-            if isinstance(n.op, ast.And):
-                return lambda env, ctx: all(p(env, ctx) for p in parts)
-            return lambda env, ctx: any(p(env, ctx) for p in parts)
+            return self.bool_op(n)
         if t is ast.Call:
             return self.call(n)
         if t in (ast.List, ast.Tuple):
@@ -95,12 +123,34 @@ class _Compiler:
         base = self.node(n.value)
         return lambda env, ctx: get_field(base(env, ctx), attr, where)
 
+    def bool_op(self, n) -> Compiled:
+        """`and` / `or` with the engine's result (True or False), stopping at the first part that decides."""
+        parts = [self.node(v) for v in n.values]
+        both = isinstance(n.op, ast.And)
+        if len(parts) == 2:
+            a, b = parts
+            fn = (lambda env, ctx: bool(a(env, ctx)) and bool(b(env, ctx))) if both else \
+                (lambda env, ctx: bool(a(env, ctx)) or bool(b(env, ctx)))
+        elif both:
+            def fn(env, ctx):
+                for p in parts:
+                    if not p(env, ctx):
+                        return False
+                return True
+        else:
+            def fn(env, ctx):
+                for p in parts:
+                    if p(env, ctx):
+                        return True
+                return False
+        return _folded(fn, *parts)
+
     def compare(self, n) -> Compiled:
         first = self.node(n.left)
         rest = [(OPERATORS[type(op)], self.node(c)) for op, c in zip(n.ops, n.comparators)]
         if len(rest) == 1:
             (op, right), = rest
-            return lambda env, ctx: op(first(env, ctx), right(env, ctx))
+            return _folded(lambda env, ctx: op(first(env, ctx), right(env, ctx)), first, right)
 
         def chain(env, ctx):
             right, result = first(env, ctx), True
@@ -133,9 +183,20 @@ class _Compiler:
         if spec is not None and spec.mode == "context":
             return lambda env, ctx: fn(_Ctx(ctx.today), *[a(env, ctx) for a in args])
         if spec is not None:
-            return lambda env, ctx: fn(*[a(env, ctx) for a in args])
+            return _folded(_call(fn, args), *args)
 
         def plugin(env, ctx):
             result = fn(*[a(env, ctx) for a in args])
             return from_float(result) if type(result) is float else result
-        return plugin
+        return _folded(plugin, *args) if name in PURE else plugin
+
+
+def _call(fn, args: list) -> Compiled:
+    """fn(*args) without building a list for the common arities."""
+    if len(args) == 1:
+        a, = args
+        return lambda env, ctx: fn(a(env, ctx))
+    if len(args) == 2:
+        a, b = args
+        return lambda env, ctx: fn(a(env, ctx), b(env, ctx))
+    return lambda env, ctx: fn(*[a(env, ctx) for a in args])

@@ -114,14 +114,24 @@ def deliver(conn: Connection, to: Iterable[str], *, kind: str, subject, now: dat
             sender: str | None = None, entity: str | None = None, record_id: int | None = None,
             ref: int | None = None, audience: dict | None = None) -> int | None:
     """One message to these users inside the caller's transaction; None when nobody is left."""
-    people = list(dict.fromkeys(u for u in to if u))
-    if not people:
-        return None
-    mid = conn.execute(insert(m).values(kind=kind, sender=sender, subject=subject, body=body, entity=entity,
-                                        record_id=record_id, ref=ref, audience=audience, sent_at=now)
-                       .returning(m.c.id)).scalar_one()
-    conn.execute(insert(mr), [{"message_id": mid, "username": u, "read_at": None} for u in people])
-    return mid
+    return deliver_many(conn, [({"kind": kind, "sender": sender, "subject": subject, "body": body, "entity": entity,
+                                 "record_id": record_id, "ref": ref, "audience": audience, "sent_at": now}, to)])[0]
+
+
+def deliver_many(conn: Connection, items: Sequence[tuple[dict, Iterable[str]]]) -> list[int | None]:
+    """Several messages (each its column values and its users) in two statements — a scan raises
+    thousands of warnings at once; the message ids in order, None where nobody was left."""
+    people = [list(dict.fromkeys(u for u in to if u)) for _, to in items]
+    sent = [values for values, who in zip((v for v, _ in items), people) if who]
+    if not sent:
+        return [None] * len(items)
+    fields = ("kind", "sender", "subject", "body", "entity", "record_id", "ref", "audience", "sent_at")
+    ids = iter(conn.execute(insert(m).returning(m.c.id, sort_by_parameter_order=True),
+                            [{f: v.get(f) for f in fields} for v in sent]).scalars().all())
+    out = [next(ids) if who else None for who in people]
+    conn.execute(insert(mr), [{"message_id": mid, "username": u, "read_at": None}
+                              for mid, who in zip(out, people) if mid is not None for u in who])
+    return out
 
 
 def send(engine: Engine, *, sender: str, subject: str, body: str = "", now: datetime, users: Sequence[str] = (),
@@ -189,14 +199,17 @@ def on_warning(conn: Connection, added: Sequence[dict]) -> None:
                                w.c.error).where(w.c.id.in_(list(by_warning)))).all()
     have = {(r.ref, r.username) for r in conn.execute(select(m.c.ref, mr.c.username).join(mr, mr.c.message_id == m.c.id)
                                                        .where(and_(m.c.kind == "warning", m.c.ref.in_(list(by_warning)))))}
+    items = []
     for r in rows:
         people = [u for u in by_warning[r.id] if (r.id, u) not in have]     # once per warning and user
         if r.error or not people:          # a failing rule is an administrator's problem, reported on the rules screen
             continue
         text = _label(r.message, "")
-        deliver(conn, people, kind="warning", now=r.last_seen_at, entity=r.entity, record_id=r.record_id,
-                ref=r.id, subject={"zh": f"预警:{text['zh']}", "en": f"Warning: {text['en']}"},
-                body={"level": r.level})
+        items.append(({"kind": "warning", "sent_at": r.last_seen_at, "entity": r.entity, "record_id": r.record_id,
+                       "ref": r.id, "subject": {"zh": f"预警:{text['zh']}", "en": f"Warning: {text['en']}"},
+                       "body": {"level": r.level}}, people))
+    if items:
+        deliver_many(conn, items)
 
 
 # -- reading -----------------------------------------------------------------------------------

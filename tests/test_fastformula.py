@@ -29,6 +29,9 @@ CORPUS = [
     "DAYS(d, e)", "EDATE(d, a)", "LEN(t)", "CONCAT(t, a, d, b)", "CONTAINS(t, '星')",
     "CONTAINS(rows.n, a)", "LATEST(rows, 'n', 'v')", "LATEST(rows, 'n', 'v', 2)",
     "IF(ISBLANK(a), 0, a / b)", "ROUND(a / b * 100, 2)", "COALESCE(cust.limit, 0) >= a",
+    # constant parts, computed when compiled
+    "1 + 2 * 3", "not true", "a > 100 * 0.7", "ISBLANK(None) and a", "DAYS(DATE(2026, 3, 1), DATE(2025, 3, 1))",
+    "a or 1 < 2 < 3", "1 / 0", "a + ROUND(10 / 3, 2)", "a and b and c", "a or b or c", "-(2 - 5)",
 ]
 
 scalars = st.one_of(
@@ -95,3 +98,27 @@ def test_most_of_the_corpus_takes_the_fast_path():
     assert len(fast_ones) >= len(CORPUS) - 5, sorted(set(CORPUS) - set(fast_ones))
     for text in fast_ones:
         assert fast(text, env)[1] == engine(text, env)[1], text
+
+
+def test_constant_parts_are_computed_once_when_compiled():
+    calls = []
+
+    def lookup(*args):
+        calls.append(args)
+        return Decimal("70")
+    fn = compile_fast('a > LOOKUP("warning_threshold", "debt_ratio", "percent") * 1', {"LOOKUP": lookup})
+    assert calls == [("warning_threshold", "debt_ratio", "percent")]
+    assert [fn({"a": v}, Ctx) for v in (Decimal("71"), Decimal("70"), None)] == [True, False, False]
+    assert len(calls) == 1
+    assert compile_fast("100 * 0.7", {}).constant == Decimal("70.0")
+    # a constant part that fails is left to fail when the formula runs, as in the engine
+    broken = compile_fast("a + 1 / 0", {})
+    assert not hasattr(broken, "constant")
+    try:
+        broken({"a": 1}, Ctx)
+    except Exception as e:  # noqa: BLE001
+        assert engine("a + 1 / 0", {"a": 1, "cust": None})[0] == "error", e
+    else:
+        raise AssertionError("1 / 0 did not fail")
+    # TODAY() is never computed ahead: the closures outlive a day
+    assert not hasattr(compile_fast("TODAY()", {}), "constant")
