@@ -366,3 +366,15 @@ announcements = Table(
     Column("created_at", DateTime, nullable=False),
     Index("ix_announcements_published", "published_at", "expires_at"),
 )
+
+# the in-app scheduler's runs (core/scheduler.py): one row per job and slot (a day, or an interval's
+# start), inserted by the process that runs it — so several app processes run each job once
+job_runs = Table(
+    "job_runs", schema,
+    Column("job", String(63), primary_key=True),
+    Column("slot", String(32), primary_key=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("ok", Boolean),
+    Column("result", String(2000)),
+)

@@ -62,14 +62,6 @@ def _folded(fn: Compiled, *parts: Compiled) -> Compiled:
     return _constant(value) if isinstance(value, IMMUTABLE) else fn
 
 
-class _Ctx:
-    """What a lazy function's evaluate callback needs: the env and the caller's context."""
-    __slots__ = ("today",)
-
-    def __init__(self, today):
-        self.today = today
-
-
 class _Compiler:
     def __init__(self, functions: Mapping[str, Any], links: frozenset):
         self.functions, self.links = functions, links
@@ -180,8 +172,10 @@ class _Compiler:
             def lazy(env, ctx):
                 return fn(lambda node: closures[id(node)](env, ctx), nodes)
             return lazy
-        if spec is not None and spec.mode == "context":
-            return lambda env, ctx: fn(_Ctx(ctx.today), *[a(env, ctx) for a in args])
+        if spec is not None and spec.mode == "context":      # the caller's ctx has `today`
+            if not args:
+                return lambda env, ctx: fn(ctx)
+            return lambda env, ctx: fn(ctx, *[a(env, ctx) for a in args])
         if spec is not None:
             return _folded(_call(fn, args), *args)
 

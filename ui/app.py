@@ -13,6 +13,8 @@ Nothing happens at import time. Configuration keys (all optional):
 - `PAGE_SIZE`: rows per list page (default 20)
 - `PERMANENT_SESSION_LIFETIME`: sign-out after this long without a request (default 8 hours)
 - `REMEMBER_COOKIE_DURATION`: how long "remember me" lasts (default 14 days)
+- `SCHEDULER`: run the daily jobs in the app (core/scheduler.py): True, or {job: "HH:MM" | "<n>m"};
+  default $DANBAO_SCHEDULER ("1", or "warnings_scan=02:00,flow_deadlines=15m"); off: cron runs them
 - `SESSION_COOKIE_SECURE`: set it (behind HTTPS) to send the session and remember cookies only over
   HTTPS; default $DANBAO_SECURE_COOKIES == "1"
 
@@ -119,7 +121,26 @@ def create_app(config: dict | None = None) -> Flask:
                                  flow_enabled=enabled)
     app.after_request(_security_headers)
     _error_handlers(app)
+    _scheduler(app, engine, registry)
     return app
+
+
+def _scheduler(app: Flask, engine, registry) -> None:
+    """The optional in-app scheduler (core/scheduler.py): config SCHEDULER — True, or a schedule
+    {job: "HH:MM" | "<n>m"} — else the environment's DANBAO_SCHEDULER ("1", or
+    "warnings_scan=02:00,flow_deadlines=15m"). Off by default: cron runs the same jobs."""
+    setting = app.config.get("SCHEDULER", os.environ.get("DANBAO_SCHEDULER"))
+    if not setting or setting in ("0", "false"):
+        return
+    from core.scheduler import Scheduler, standard_jobs
+    schedule = None
+    if isinstance(setting, dict):
+        schedule = setting
+    elif isinstance(setting, str) and "=" in setting:
+        schedule = dict(part.strip().split("=", 1) for part in setting.split(",") if part.strip())
+    scheduler = Scheduler(engine, standard_jobs(engine, registry, schedule), app.extensions["danbao"].clock)
+    app.extensions["danbao_scheduler"] = scheduler
+    scheduler.start(float(app.config.get("SCHEDULER_TICK", 60)))
 
 
 def _security_headers(resp):
