@@ -6,6 +6,7 @@ Values are written for people: amounts with thousands separators (1,250,000.00),
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
@@ -40,9 +41,13 @@ def render(message: Mapping[str, str], env: Mapping[str, Any], *, functions=None
     if run is None:
         def run(text, values):
             return compile_formula(text).evaluate(values, functions=functions, today=today)
-    out = {}
-    for locale, template in message.items():
-        def fill(m, locale=locale):
-            return show(run(m.group(1).strip(), env), locale)
-        out[locale] = PLACEHOLDER.sub(fill, template)
-    return out
+    return {locale: "".join(part if i % 2 == 0 else show(run(part, env), locale)
+                            for i, part in enumerate(pieces(template)))
+            for locale, template in message.items()}
+
+
+@lru_cache(maxsize=1024)
+def pieces(template: str) -> tuple[str, ...]:
+    """The template split once: literal text at even places, placeholder formulas at odd ones."""
+    parts = PLACEHOLDER.split(template)
+    return tuple(p.strip() if i % 2 else p for i, p in enumerate(parts))

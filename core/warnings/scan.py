@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator
 
 from sqlalchemy import and_, func, select, text, true, type_coerce, update
 from sqlalchemy.engine import Engine
@@ -38,13 +38,6 @@ from .persist import LIVE, Counts, add_recipients, chunks, reconcile_many
 BATCH = 500
 
 
-class Row(NamedTuple):
-    id: int
-    data: dict
-    created_at: object
-    created_by: str | None
-    updated_at: object
-    updated_by: str | None
 
 
 @dataclass
@@ -105,7 +98,8 @@ def projection(dialect: str, names: tuple[str, ...]):
 
 def stream(engine: Engine, entity: str, batch: int, where=None, names: tuple[str, ...] | None = None) -> Iterator[list]:
     """The live records of `entity` (passing `where`, a prefilter) in batches of `batch`, by id
-    (keyset pages on the records index). With `names`, each row's `data` holds only those fields."""
+    (keyset pages on the records index). With `names`, each row's `data` is the list of those
+    fields' stored values, in order (`environments` reads it so)."""
     data = records.c.data
     if names and len(names) <= PROJECTED and engine.dialect.name in ("sqlite", "postgresql"):
         data = projection(engine.dialect.name, names).label("data")
@@ -121,8 +115,7 @@ def stream(engine: Engine, entity: str, batch: int, where=None, names: tuple[str
                              .order_by(records.c.id).limit(batch)).all()
         if not rows:
             return
-        yield [Row(r.id, dict(zip(names, r.data)), r.created_at, r.created_by, r.updated_at, r.updated_by)
-               for r in rows] if names else rows
+        yield rows
         last = rows[-1].id
 
 
@@ -139,8 +132,8 @@ def used_fields(meta: Metadata, entity_name: str, rules: Iterable[Rule]) -> tupl
 
 def environments(conn, meta: Metadata, entity_name: str, rows, reached: dict, types: Registry,
                  fields: tuple | None = None, cache: links.Cache | None = None) -> list[dict]:
-    """Each record's values as the rules' formulas see them: fields (only `fields` when given),
-    system values, reached links."""
+    """Each record's values as the rules' formulas see them: fields (only `fields` when given: then
+    a row's data may be the list of their values, as `stream` reads them), system values, reached links."""
     entity = meta.entity(entity_name)
     if fields is None:
         values = [decode(entity, _doc(r.data), types) for r in rows]
@@ -148,9 +141,9 @@ def environments(conn, meta: Metadata, entity_name: str, rows, reached: dict, ty
         loaders = [(f.name, f, None if f.is_table else types.type(f.type).load) for f in fields]
         values = []
         for r in rows:
-            d, v = _doc(r.data), {}
-            for name, f, load in loaders:
-                stored = d.get(name)
+            d, v = r.data, {}
+            stored_values = d if isinstance(d, list) else [_doc(d).get(name) for name, _, _ in loaders]
+            for (name, f, load), stored in zip(loaders, stored_values):
                 v[name] = None if stored is None else load(stored, f) if load else _load_value(f, stored, types)
             values.append(v)
     envs = [{**v, "id": r.id, "created_at": r.created_at, "created_by": r.created_by, "updated_at": r.updated_at,
