@@ -89,3 +89,32 @@ def versions(engine: Engine) -> list[dict]:
                             .order_by(meta_versions.c.id)).all()
     return [{"version": r.id, "digest": r.digest, "installed_at": r.installed_at, "installed_by": r.installed_by,
              "packs": [p["label"] for p in r.packs]} for r in rows]
+
+
+def pack_name(source: PackSource) -> str:
+    """The `name` in the pack's manifest (the folder label when the manifest cannot be read)."""
+    import yaml
+    try:
+        data = yaml.safe_load(source.files.get("pack.yaml") or source.files.get("pack.json") or "")
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            return data["name"]
+    except yaml.YAMLError:
+        pass
+    return source.label
+
+
+def installed_sources(engine: Engine, version: int | None = None) -> list[PackSource]:
+    """The sources of a metadata version (default: the latest), read without compiling them."""
+    q = select(meta_versions.c.packs)
+    q = q.where(meta_versions.c.id == version) if version is not None else q.order_by(meta_versions.c.id.desc()).limit(1)
+    with engine.connect() as conn:
+        packs = conn.execute(q).scalar()
+    return [PackSource.from_stored(p) for p in packs or []]
+
+
+def merged_sources(current: list[PackSource], given: list[PackSource]) -> list[PackSource]:
+    """The installed packs with those of the same name replaced by the given ones, new ones added."""
+    by_name = {pack_name(s): s for s in current}
+    for s in given:
+        by_name[pack_name(s)] = s
+    return list(by_name.values())

@@ -102,12 +102,13 @@ def create_app(config: dict | None = None) -> Flask:
     HTMX(app)
 
     from . import (auth, context, files, i18n, lists, record_documents, records, related, required_documents,
-                   scoring_view, views, workflow, workflow_committee, workflow_files, workflow_lists, workflow_proxies)
+                   scoring_view, studio, views, workflow, workflow_committee, workflow_files, workflow_lists,
+                   workflow_proxies)
     from .workflow_view import enabled
     i18n.init_app(app)
     auth.init_app(app)
     for module in (auth, views, lists, records, files, workflow, workflow_files, workflow_lists, workflow_committee,
-                   workflow_proxies, related, record_documents, required_documents, scoring_view):
+                   workflow_proxies, related, record_documents, required_documents, scoring_view, studio):
         app.register_blueprint(module.bp)
     from . import warnings as warnings_screen  # 我的预警 (docs/rules.md)
     app.register_blueprint(warnings_screen.bp)

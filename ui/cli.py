@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import analyze, create_schema, default_url, drop_schema, make_engine, meta_versions
+from core.db import analyze, create_schema, default_url, drop_schema, make_engine
+from core.metastore import installed_sources, merged_sources, pack_name
 from core.errors import DanbaoError, ValidationError
 from metadata.errors import MetadataError, Problem
 from metadata.source import PackSource, read_pack_dir
@@ -158,34 +159,6 @@ def validate(pack_dirs):
     from metadata.loader import load_packs
     meta = load_packs(_read_packs(pack_dirs), **_plugin_kw())
     click.echo(f"OK: {_summary(meta)}")
-
-
-def pack_name(source: PackSource) -> str:
-    """The `name` in the pack's manifest (the folder label when the manifest cannot be read)."""
-    import yaml
-    try:
-        data = yaml.safe_load(source.files.get("pack.yaml") or source.files.get("pack.json") or "")
-        if isinstance(data, dict) and isinstance(data.get("name"), str):
-            return data["name"]
-    except yaml.YAMLError:
-        pass
-    return source.label
-
-
-def installed_sources(engine) -> list[PackSource]:
-    """The sources of the latest installed version, read without compiling them."""
-    from sqlalchemy import select
-    with engine.connect() as conn:
-        packs = conn.execute(select(meta_versions.c.packs).order_by(meta_versions.c.id.desc()).limit(1)).scalar()
-    return [PackSource.from_stored(p) for p in packs or []]
-
-
-def merged_sources(current: list[PackSource], given: list[PackSource]) -> list[PackSource]:
-    """The installed packs with those of the same name replaced by the given ones, new ones added."""
-    by_name = {pack_name(s): s for s in current}
-    for s in given:
-        by_name[pack_name(s)] = s
-    return list(by_name.values())
 
 
 @cli.command()
