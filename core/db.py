@@ -167,15 +167,19 @@ def create_schema(engine: Engine) -> None:
     upgrade(engine)
 
 
-def analyze(engine: Engine) -> None:
+RECORD_TABLES = ("records", "record_rows", "wf_instances", "wf_tasks")
+WARNING_TABLES = ("warnings", "warning_recipients", "messages", "message_recipients")
+
+
+def analyze(engine: Engine, tables: tuple[str, ...] = RECORD_TABLES) -> None:
     """Refresh the planner's statistics, so filtered lists pick the field indexes and to-do lists
     the task indexes. Run after installing metadata and after bulk imports (PostgreSQL's
-    autovacuum also does it over time)."""
+    autovacuum also does it over time); the warning scan runs it on WARNING_TABLES as it fills them."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("ANALYZE")
         else:
-            for table in ("records", "record_rows", "wf_instances", "wf_tasks"):
+            for table in tables:
                 conn.exec_driver_sql(f"ANALYZE {table}")
         conn.commit()
 

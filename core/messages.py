@@ -197,8 +197,12 @@ def on_warning(conn: Connection, added: Sequence[dict]) -> None:
         return
     rows = conn.execute(select(w.c.id, w.c.level, w.c.message, w.c.entity, w.c.record_id, w.c.last_seen_at,
                                w.c.error).where(w.c.id.in_(list(by_warning)))).all()
-    have = {(r.ref, r.username) for r in conn.execute(select(m.c.ref, mr.c.username).join(mr, mr.c.message_id == m.c.id)
-                                                       .where(and_(m.c.kind == "warning", m.c.ref.in_(list(by_warning)))))}
+    # the messages sent before, then their recipients: two lookups by index (a join of the two
+    # tables is planned as a scan of all recipients once they are many)
+    sent = dict(conn.execute(select(m.c.id, m.c.ref).where(and_(m.c.kind == "warning",
+                                                                m.c.ref.in_(list(by_warning))))).all())
+    have = {(sent[r.message_id], r.username) for r in conn.execute(
+        select(mr.c.message_id, mr.c.username).where(mr.c.message_id.in_(list(sent))))} if sent else set()
     items = []
     for r in rows:
         people = [u for u in by_warning[r.id] if (r.id, u) not in have]     # once per warning and user

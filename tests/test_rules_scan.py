@@ -140,3 +140,19 @@ def test_two_scans_at_once_raise_nothing_twice(world):
     live = world.warnings(state="open")
     assert len(live) == 40 and len({x.record_id for x in live}) == 40
     assert all(world.recipients(x.id) == [("li", False)] for x in live)
+
+
+def test_the_scan_refreshes_the_warning_tables_statistics_as_it_fills_them(world, monkeypatch):
+    """On PostgreSQL, whenever the warnings have grown by half (and by ANALYZE_EVERY): the lookups of
+    a first scan would otherwise be planned as if the tables were still empty."""
+    import importlib
+    scan_module = importlib.import_module("core.warnings.scan")
+    calls = []
+    monkeypatch.setattr(scan_module, "ANALYZE_EVERY", 2)
+    monkeypatch.setattr(scan_module, "analyze", lambda engine, tables: calls.append(tables))
+    for i in range(6):
+        world.loan(f"L{i}")
+    world.scan(batch=2)                                      # 2 new warnings a batch
+    postgres = world.engine.dialect.name == "postgresql"
+    assert len(calls) == (3 if postgres else 0)             # 2 ≥ max(2, 0 // 2), then 2 ≥ 1, then 2 ≥ 2
+    assert all(t == ("warnings", "warning_recipients", "messages", "message_recipients") for t in calls)

@@ -24,7 +24,7 @@ from metadata.rule import Rule
 from ..clock import Clock
 from ..codec import _load_value, decode
 from ..compute import functions_for
-from ..db import Doc, records, warnings as w
+from ..db import WARNING_TABLES, Doc, analyze, records, warnings as w
 from ..errors import msg
 from ..formula import compile_formula
 from ..query import _doc
@@ -36,6 +36,7 @@ from .lifecycle import WarningError
 from .persist import LIVE, Counts, add_recipients, chunks, reconcile_many
 
 BATCH = 500
+ANALYZE_EVERY = 5000      # new warnings before the warning tables' statistics are refreshed (PostgreSQL)
 
 
 
@@ -161,6 +162,7 @@ def scan(engine: Engine, meta: Metadata, *, registry: Registry = EMPTY, clock: C
     now = clock.now()
     with engine.connect() as c:
         ctx = context(c, meta, registry, clock)
+    stats = Statistics(engine)
     by_entity: dict[str, list[Rule]] = {}
     for rule in chosen:
         by_entity.setdefault(rule.entity, []).append(rule)
@@ -177,9 +179,11 @@ def scan(engine: Engine, meta: Metadata, *, registry: Registry = EMPTY, clock: C
                 envs = environments(c, meta, entity, rows, reached, registry, fields, cache)
             result.records += len(envs)
             outcomes = {r.name: {env["id"]: evaluate(r, env, ctx) for env in envs} for r in entity_rules}
+            raised = result.counts.raised
             with write(engine) as conn, conn.begin():
                 lock(conn, entity)
                 result.counts.add(reconcile_many(conn, entity, outcomes, now, span=(last, rows[-1].id)))
+            stats.grew(result.counts.raised - raised)
             last = rows[-1].id
             _failures(result, outcomes)
         with write(engine) as conn, conn.begin():
@@ -190,6 +194,28 @@ def scan(engine: Engine, meta: Metadata, *, registry: Registry = EMPTY, clock: C
             result.counts.resolved += _resolve_retired(conn, meta, now)
     result.escalated = escalate(engine, meta, chosen, ctx, now, registry)
     return result
+
+
+class Statistics:
+    """PostgreSQL plans the scan's lookups (recipients, messages by warning) from its statistics of
+    the warning tables; a first scan that fills them from empty would be planned as if they were
+    still empty — sequential scans whose cost grows with every batch — until autovacuum's next
+    ANALYZE. So the scan refreshes them itself whenever the warnings have grown by half."""
+
+    def __init__(self, engine: Engine):
+        self.engine, self.on = engine, engine.dialect.name == "postgresql"
+        self.size = self._count() if self.on else 0
+        self.new = 0
+
+    def _count(self) -> int:
+        with self.engine.connect() as c:
+            return c.execute(select(func.count()).select_from(w)).scalar_one()
+
+    def grew(self, raised: int) -> None:
+        self.new += raised
+        if self.on and self.new >= max(ANALYZE_EVERY, self.size // 2):
+            analyze(self.engine, WARNING_TABLES)
+            self.size, self.new = self.size + self.new, 0
 
 
 def _failures(result: ScanResult, outcomes) -> None:
