@@ -158,3 +158,16 @@ def test_archives_round_trip_with_templates():
     standard = read_pack_dir(SEED / "standard")
     again = from_zip(to_zip([standard]))
     assert again[0].digest() == standard.digest() and again[0].binaries
+
+
+def test_only_the_company_overlay_can_be_exported(engine, admin, installed):
+    resp = post_archive(admin, zipped(ACME))
+    file_id = re.search(r'action="/studio/import/(\d+)"', text(resp)).group(1)
+    admin.post(f"/studio/import/{file_id}", data={"csrf_token": token_of(text(resp))})
+    version = metastore.current(engine).version
+    assert f'/studio/versions/{version}.zip?pack=acme' in text(admin.get("/studio"))
+    resp = admin.get(f"/studio/versions/{version}.zip?pack=acme")
+    assert resp.status_code == 200 and "acme.zip" in resp.headers["Content-Disposition"]
+    (only,) = from_zip(resp.get_data())
+    assert metastore.pack_name(only) == "acme" and set(only.files) == {"pack.yaml", "entities/enterprise_customer.yaml"}
+    assert admin.get(f"/studio/versions/{version}.zip?pack=nothing").status_code == 404

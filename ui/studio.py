@@ -1,7 +1,8 @@
 """The administrator studio, first part: metadata versions and packs in the browser (docs/studio.md).
 
     GET  /studio                          the installed packs and every metadata version
-    GET  /studio/versions/<n>.zip         a version's packs as an archive (one folder per pack)
+    GET  /studio/versions/<n>.zip         a version's packs as an archive (one folder per pack;
+                                          ?pack=acme: only those packs, e.g. the company's overlay)
     POST /studio/versions/<n>/restore     install version n's packs again, as a new version
     POST /studio/import                   an archive of packs: checked, compared, not yet installed
     POST /studio/import/<file id>         install the archive checked before (as a new version)
@@ -74,10 +75,14 @@ def studio_view():
 def export(version: int):
     _require()
     sources = metastore.installed_sources(context.engine(), version)
+    wanted = request.args.getlist("pack")             # only these packs (e.g. the company's overlay)
+    if wanted:
+        sources = [s for s in sources if metastore.pack_name(s) in wanted]
     if not sources:
         abort(404)
+    suffix = f"-{'-'.join(metastore.pack_name(s) for s in sources)}" if wanted else ""
     return Response(to_zip(sources), mimetype="application/zip", headers={
-        "Content-Disposition": content_disposition("attachment", f"danbao-metadata-v{version}.zip"),
+        "Content-Disposition": content_disposition("attachment", f"danbao-metadata-v{version}{suffix}.zip"),
         "Cache-Control": "no-store"})
 
 
