@@ -187,9 +187,10 @@ def on_reminder(conn: Connection, *, task, step, inst, now: datetime) -> None:
             ref=task.id, subject={"zh": f"催办:{s['zh']} 已超期", "en": f"Reminder: {s['en']} is overdue"})
 
 
-def on_warning(conn: Connection, added: Sequence[dict]) -> None:
+def on_warning(conn: Connection, added: Sequence[dict], fresh: Iterable[int] = ()) -> None:
     """Recipients were added to warnings (core/warnings/persist.py; rows {warning_id, username,
-    escalated}): each gets a message with the warning's level and text, dated when it was last seen."""
+    escalated}): each gets a message with the warning's level and text, dated when it was last seen.
+    `fresh` warnings were raised in this transaction: none of them was announced before."""
     by_warning: dict[int, list[str]] = {}
     for row in added:
         by_warning.setdefault(row["warning_id"], []).append(row["username"])
@@ -199,8 +200,10 @@ def on_warning(conn: Connection, added: Sequence[dict]) -> None:
                                w.c.error).where(w.c.id.in_(list(by_warning)))).all()
     # the messages sent before, then their recipients: two lookups by index (a join of the two
     # tables is planned as a scan of all recipients once they are many)
-    sent = dict(conn.execute(select(m.c.id, m.c.ref).where(and_(m.c.kind == "warning",
-                                                                m.c.ref.in_(list(by_warning))))).all())
+    fresh = set(fresh)
+    older = [wid for wid in by_warning if wid not in fresh]
+    sent = dict(conn.execute(select(m.c.id, m.c.ref).where(and_(m.c.kind == "warning", m.c.ref.in_(older))))
+                .all()) if older else {}
     have = {(sent[r.message_id], r.username) for r in conn.execute(
         select(mr.c.message_id, mr.c.username).where(mr.c.message_id.in_(list(sent))))} if sent else set()
     items = []

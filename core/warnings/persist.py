@@ -84,17 +84,21 @@ def reconcile_many(conn, entity: str, outcomes: Mapping[str, Mapping[int, list[O
     counts.errors = len(failed)
     new = [k for k in want if k not in have]
     ids_of: dict[tuple, int] = {k: r.id for k, r in have.items() if k in want}
+    fresh: set[int] = set()        # raised by this transaction: no recipients, no messages yet
     if new:
         stmt = _insert(conn, w).on_conflict_do_nothing(index_elements=["rule", "entity", "record_id", "key"],
                                                        index_where=text(WARNING_LIVE))
-        conn.execute(stmt, [{"rule": rule, "entity": entity, "record_id": rid, "key": key, "level": want[k].level,
-                             "message": dict(want[k].message), "error": want[k].error, "state": "open",
-                             "raised_at": now, "last_seen_at": now} for k in new for rule, rid, key in (k,)])
+        made = conn.execute(stmt.returning(w.c.id, w.c.rule, w.c.record_id, w.c.key), [
+            {"rule": rule, "entity": entity, "record_id": rid, "key": key, "level": want[k].level,
+             "message": dict(want[k].message), "error": want[k].error, "state": "open",
+             "raised_at": now, "last_seen_at": now} for k in new for rule, rid, key in (k,)]).all()
         counts.raised = len(new)
-        # the new ones' ids (and those another scan raised first): the live warnings of these records
-        mine = {rid for _, rid, _ in new}
-        ids_of.update({k: r.id for k, r in live(conn, {rule for rule, _, _ in new}, entity, mine).items()
-                       if k in want})
+        ids_of.update({(r.rule, r.record_id, r.key): r.id for r in made})
+        fresh = {r.id for r in made}
+        lost = [k for k in new if k not in ids_of]      # another scan raised them first: read theirs
+        if lost:
+            ids_of.update({k: r.id for k, r in live(conn, {rule for rule, _, _ in lost}, entity,
+                                                    {rid for _, rid, _ in lost}).items() if k in want})
     same = [(have[k], o) for k, o in want.items() if k in have]
     changed = [(r, o) for r, o in same if r.level != o.level or r.message != dict(o.message) or r.error != o.error]
     changed_ids = {r.id for r, _ in changed}
@@ -115,14 +119,15 @@ def reconcile_many(conn, entity: str, outcomes: Mapping[str, Mapping[int, list[O
         counts.resolved += conn.execute(update(w).where(and_(w.c.id.in_(chunk), w.c.state.in_(LIVE)))
                                         .values(state="resolved", resolved_at=now)).rowcount
     if want:
-        _recipients(conn, {ids_of[k]: o.recipients for k, o in want.items() if k in ids_of})
+        _recipients(conn, {ids_of[k]: o.recipients for k, o in want.items() if k in ids_of}, fresh)
     return counts
 
 
-def _recipients(conn, wanted: Mapping[int, tuple[str, ...]]) -> None:
-    """Make each warning's (not escalated) recipients the given users."""
+def _recipients(conn, wanted: Mapping[int, tuple[str, ...]], fresh: set[int] = frozenset()) -> None:
+    """Make each warning's (not escalated) recipients the given users; `fresh` warnings were raised
+    by this transaction, so they have none yet (not looked up)."""
     current: dict[int, set[str]] = {}
-    for chunk in chunks(list(wanted)):
+    for chunk in chunks([wid for wid in wanted if wid not in fresh]):
         for wid, user in conn.execute(select(wr.c.warning_id, wr.c.username).where(and_(
                 wr.c.warning_id.in_(chunk), wr.c.escalated.is_(False)))):
             current.setdefault(wid, set()).add(user)
@@ -135,7 +140,7 @@ def _recipients(conn, wanted: Mapping[int, tuple[str, ...]]) -> None:
                                                wr.c.escalated.is_(False))))
     if add:
         conn.execute(_insert(conn, wr).on_conflict_do_nothing(index_elements=["warning_id", "username"]), add)
-        messages.on_warning(conn, add)               # each new recipient gets it in the inbox
+        messages.on_warning(conn, add, fresh)        # each new recipient gets it in the inbox
 
 
 def add_recipients(conn, warning_id: int, users: Iterable[str], *, escalated: bool) -> None:
