@@ -85,7 +85,7 @@ def test_an_export_imported_into_a_fresh_database_gives_the_same_metadata(engine
     other = client_for(fresh, clock, "root", ["admin"])
     resp = post_archive(other, archive)
     assert resp.status_code == 200, text(resp)[:2000]
-    assert '<tr class="change-added"><td>entities</td><td>project</td>' in text(resp)   # all of it is new there
+    assert '<tr class="change-added"><td>实体</td><td>project</td>' in text(resp)   # all of it is new there
     file_id = re.search(r'action="/studio/import/(\d+)"', text(resp)).group(1)
     resp = other.post(f"/studio/import/{file_id}", data={"csrf_token": token_of(text(other.get("/studio")))})
     assert resp.status_code == 302
@@ -98,7 +98,7 @@ def test_an_imported_pack_is_compared_then_installed_as_a_new_version(engine, ad
     resp = post_archive(admin, zipped(ACME))
     html = text(resp)
     assert resp.status_code == 200
-    assert re.search(r'<tr class="change-changed"><td>entities</td><td>enterprise_customer</td>.*?\+wechat', html, re.S)
+    assert re.search(r'<tr class="change-changed"><td>实体</td><td>enterprise_customer</td>.*?\+wechat', html, re.S)
     assert len(metastore.versions(engine)) == 1                     # nothing installed yet
     file_id = re.search(r'action="/studio/import/(\d+)"', html).group(1)
     resp = admin.post(f"/studio/import/{file_id}", data={"csrf_token": token_of(html)})

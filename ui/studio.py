@@ -30,9 +30,12 @@ from metadata.loader import load_packs
 
 from . import context
 from .files import content_disposition
-from .i18n import message
+from .i18n import N_, message
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
+KINDS = {"entities": N_("Entities"), "codelists": N_("Code lists"), "forms": N_("Forms"), "workflows": N_("Workflows"),
+         "products": N_("Products"), "scorecards": N_("Scorecards"), "rules": N_("Warning rules"),
+         "documents": N_("Document templates")}
 STUDIO_ROLES = frozenset({"admin"})
 ARCHIVE_FIELD = "pack_archive"         # the uploads' field in the files table (entity "_studio")
 MAX_MB = 64
@@ -150,7 +153,7 @@ def _preview(file_id: int):
         return render_template("studio/preview.html", problems=[str(p) for p in e.problems], changes=[],
                                file_id=None, packs=names), 422
     current = context.installed()
-    return render_template("studio/preview.html", problems=[], packs=names, file_id=file_id,
+    return render_template("studio/preview.html", problems=[], packs=names, file_id=file_id, kinds=KINDS,
                            changes=changes(current.meta if current else None, after), may_publish=may_publish())
 
 
