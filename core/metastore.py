@@ -106,7 +106,8 @@ def pack_name(source: PackSource) -> str:
 def installed_sources(engine: Engine, version: int | None = None) -> list[PackSource]:
     """The sources of a metadata version (default: the latest), read without compiling them."""
     q = select(meta_versions.c.packs)
-    q = q.where(meta_versions.c.id == version) if version is not None else q.order_by(meta_versions.c.id.desc()).limit(1)
+    q = (q.where(meta_versions.c.id == version) if version is not None
+         else q.order_by(meta_versions.c.id.desc()).limit(1))
     with engine.connect() as conn:
         packs = conn.execute(q).scalar()
     return [PackSource.from_stored(p) for p in packs or []]

@@ -39,8 +39,6 @@ BATCH = 500
 ANALYZE_EVERY = 5000      # new warnings before the warning tables' statistics are refreshed (PostgreSQL)
 
 
-
-
 @dataclass
 class ScanResult:
     rules: list[str] = field(default_factory=list)
@@ -97,7 +95,8 @@ def projection(dialect: str, names: tuple[str, ...]):
     return type_coerce(func.json_extract(records.c.data, *(paths if len(paths) > 1 else paths * 2)), Doc)
 
 
-def stream(engine: Engine, entity: str, batch: int, where=None, names: tuple[str, ...] | None = None) -> Iterator[list]:
+def stream(engine: Engine, entity: str, batch: int, where=None,
+           names: tuple[str, ...] | None = None) -> Iterator[list]:
     """The live records of `entity` (passing `where`, a prefilter) in batches of `batch`, by id
     (keyset pages on the records index). With `names`, each row's `data` is the list of those
     fields' stored values, in order (`environments` reads it so)."""
