@@ -76,6 +76,17 @@ meta_versions = Table(
     Column("installed_at", DateTime, nullable=False),
     Column("installed_by", String(100)),
     Column("indexes", Doc, nullable=False),               # names of the expression indexes it made
+    Column("note", String(200)),                          # how it came: published draft, restored, imported
+)
+
+meta_drafts = Table(
+    "meta_drafts", schema,                                # the studio's draft (core/drafts.py): one at a time
+    Column("id", Integer, primary_key=True),
+    Column("packs", Doc, nullable=False),                 # the complete set of packs, as in meta_versions
+    Column("based_on", Integer),                          # the version the draft started from
+    Column("note", String(200)),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(100)),
 )
 
 users = Table(

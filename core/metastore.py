@@ -35,7 +35,7 @@ _lock = Lock()
 
 
 def install(engine: Engine, sources: list[PackSource], *, actor: str = "system", clock: Clock | None = None,
-            field_types: dict[str, str] | None = None, functions=frozenset(), workflow_actions=None) -> Installed:
+            note: str | None = None, field_types: dict[str, str] | None = None, functions=frozenset(), workflow_actions=None) -> Installed:
     """Validate and install exactly these packs (the complete set) as a new metadata version."""
     meta = load_packs(sources, field_types=field_types, functions=functions,
                       workflow_actions=workflow_actions)  # raises: nothing changed
@@ -56,7 +56,7 @@ def install(engine: Engine, sources: list[PackSource], *, actor: str = "system",
                                              "make them unique before declaring it unique")]) from None
         version = conn.execute(insert(meta_versions).values(
             digest=meta.digest, installed_at=now, installed_by=actor, indexes=sorted(wanted),
-            packs=[s.stored() for s in sources],
+            packs=[s.stored() for s in sources], note=note,
         ).returning(meta_versions.c.id)).scalar_one()
     analyze(engine)
     installed = Installed(version, meta, tuple(sources))
@@ -85,10 +85,11 @@ def current(engine: Engine, *, field_types: dict[str, str] | None = None, functi
 def versions(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(select(meta_versions.c.id, meta_versions.c.digest, meta_versions.c.installed_at,
-                                   meta_versions.c.installed_by, meta_versions.c.packs)
+                                   meta_versions.c.installed_by, meta_versions.c.packs,
+                                   meta_versions.c.note)
                             .order_by(meta_versions.c.id)).all()
     return [{"version": r.id, "digest": r.digest, "installed_at": r.installed_at, "installed_by": r.installed_by,
-             "packs": [p["label"] for p in r.packs]} for r in rows]
+             "packs": [p["label"] for p in r.packs], "note": r.note} for r in rows]
 
 
 def pack_name(source: PackSource) -> str:

@@ -67,7 +67,11 @@ def apply(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context)
         if target is None:
             bad(("change_fields", dotted), f"no field '{dotted}' in '{doc.name}'")
             continue
+        for prop in change.get("unset", ()):     # e.g. max_length when a text field becomes a choice
+            target.pop(prop, None)
         for prop, value in change.items():
+            if prop == "unset":
+                continue
             target[prop] = overlay_value(prop, target.get(prop), value)
             path = _fpath(dotted) + (prop,)
             ctx.touch(doc, path, pack, file, lines.get(("change_fields", dotted, prop)))
