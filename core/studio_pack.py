@@ -200,7 +200,7 @@ def put_field(sources, pack: str, meta: Metadata | None, entity: str, spec: dict
     elif current is not None:
         old = field_spec(current)
         change = {k: v for k, v in spec.items() if k != "name" and old.get(k) != v}
-        unset = [k for k in old if k not in SKIP and k not in spec and not _applies(k, spec["type"])]
+        unset = [k for k in old if k not in SKIP and k not in spec and not applies(k, spec["type"])]
         if unset:
             change["unset"] = unset
         if change:
@@ -211,7 +211,7 @@ def put_field(sources, pack: str, meta: Metadata | None, entity: str, spec: dict
     return write(sources, pack, path, doc)
 
 
-def _applies(prop: str, type_name: str) -> bool:
+def applies(prop: str, type_name: str) -> bool:
     types = PROPERTY_TYPES.get(prop)
     return types is None or type_name in types
 

@@ -116,6 +116,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(regulatory.bp)
     from . import messages as messages_screen  # 消息中心 (docs/ui.md "Messages")
     app.register_blueprint(messages_screen.bp)
+    from . import studio_codelists, studio_draft, studio_entities  # the studio's editors (docs/studio.md)
+    for module in (studio_draft, studio_entities, studio_codelists):
+        app.register_blueprint(module.bp)
     app.jinja_env.globals["unread_messages"] = messages_screen.unread_count
     # the navigation's workflow counts (once per page) and whether a record page has a workflow panel
     app.jinja_env.globals.update(nav_entities=context.nav_entities, flow_counts=workflow_lists.nav_counts,

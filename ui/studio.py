@@ -21,7 +21,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core import files as core_files
-from core import metastore
+from core import drafts, metastore
+from core.impact import impact
 from core.db import files as files_table
 from core.errors import PermissionDenied, ValidationError, msg
 from core.pack_archive import changes, from_zip, to_zip
@@ -69,8 +70,20 @@ def _checks() -> dict:
 @login_required
 def studio_view():
     _require()
-    return render_template("studio/index.html", current=context.installed(),
+    return render_template("studio/index.html", current=context.installed(), draft=drafts.current(context.engine()),
                            versions=list(reversed(metastore.versions(context.engine()))), may_publish=may_publish())
+
+
+def version_note(note: str | None) -> str:
+    """How a version came (core/drafts.py, the installs below) in words."""
+    words = note.split() if note else []
+    if words[:1] == ["draft"]:
+        return _("Published draft (restored from version %(v)s)", v=words[2]) if len(words) == 3 else _("Published draft")
+    if words[:1] == ["restore"]:
+        return _("Restored version %(v)s", v=words[1])
+    if words[:1] == ["import"]:
+        return _("Imported %(packs)s", packs=" ".join(words[1:]))
+    return ""
 
 
 @bp.route("/versions/<int:version>.zip")
@@ -96,14 +109,15 @@ def restore(version: int):
     sources = metastore.installed_sources(context.engine(), version)
     if not sources:
         abort(404)
-    return _install(sources, lambda new: _("Version %(old)s restored as version %(new)s.", old=version, new=new))
+    return _install(sources, lambda new: _("Version %(old)s restored as version %(new)s.", old=version, new=new),
+                    note=f"restore {version}")
 
 
-def _install(sources, done):
+def _install(sources, done, note: str):
     """Install `sources` as a new version; `done(version)` is the notice."""
     try:
         installed = metastore.install(context.engine(), sources, actor=current_user.username,
-                                      clock=_clock(), **_checks())
+                                      clock=_clock(), note=note, **_checks())
     except MetadataError as e:
         return render_template("studio/preview.html", problems=[str(p) for p in e.problems], changes=[],
                                file_id=None, packs=[]), 422
@@ -153,8 +167,10 @@ def _preview(file_id: int):
         return render_template("studio/preview.html", problems=[str(p) for p in e.problems], changes=[],
                                file_id=None, packs=names), 422
     current = context.installed()
+    before = current.meta if current else None
     return render_template("studio/preview.html", problems=[], packs=names, file_id=file_id, kinds=KINDS,
-                           changes=changes(current.meta if current else None, after), may_publish=may_publish())
+                           changes=changes(before, after), impact=impact(context.engine(), before, after),
+                           may_publish=may_publish())
 
 
 @bp.route("/import/<int:file_id>", methods=["POST"])
@@ -166,7 +182,8 @@ def install_archive(file_id: int):
     except ValidationError as e:
         return _refused("；".join(message(m) for ms in e.errors.values() for m in ms))
     names = ", ".join(metastore.pack_name(p) for p in packs)
-    return _install(sources, lambda new: _("Installed %(packs)s as metadata version %(new)s.", packs=names, new=new))
+    return _install(sources, lambda new: _("Installed %(packs)s as metadata version %(new)s.", packs=names, new=new),
+                    note="import " + " ".join(metastore.pack_name(p) for p in packs))
 
 
 def _refused(text: str):
@@ -174,3 +191,4 @@ def _refused(text: str):
 
 
 bp.add_app_template_global(may_open, "studio_allowed")
+bp.add_app_template_global(version_note, "version_note")

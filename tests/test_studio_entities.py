@@ -1,0 +1,142 @@
+"""The studio's entity and field editor and the draft's review over HTTP (ui/studio_entities.py,
+ui/studio_draft.py): edits go into a draft staff do not see; bad input is refused in place; only
+compatible type changes are offered; a removed field still used by a formula blocks publishing;
+publishing and restoring are versions noted with who did them. (SQLite and PostgreSQL)"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core import drafts, metastore
+
+from .test_records import text, token_of
+from .test_studio import admin, client_for, installed  # noqa: F401  (fixtures)
+
+
+def post(c, url, data, page="/studio"):
+    return c.post(url, data={"csrf_token": token_of(text(c.get(page))), **data})
+
+
+@pytest.fixture
+def pm(engine, clock, installed):  # noqa: F811
+    return client_for(engine, clock, "li", ["pm"])
+
+
+def new_field(c, entity="enterprise_customer", **values):
+    data = {"name": "wechat", "type": "text", "label_zh": "微信号", "label_en": "WeChat", "max_length": "40",
+            "after": "phone", **values}
+    return post(c, f"/studio/entities/{entity}/fields", data)
+
+
+def test_only_administrators_use_the_editors(pm):
+    for url in ("/studio/entities", "/studio/entities/bank", "/studio/entities/bank/fields/new",
+                "/studio/entities/bank/fields/name", "/studio/draft"):
+        assert pm.get(url).status_code == 403, url
+    token = token_of(text(pm.get("/")))
+    for url in ("/studio/entities", "/studio/entities/bank/fields", "/studio/entities/bank/fields/name/remove",
+                "/studio/draft/start", "/studio/draft/publish", "/studio/draft/discard", "/studio/draft/rebase"):
+        assert pm.post(url, data={"csrf_token": token}).status_code == 403, url
+
+
+def test_a_new_field_reaches_staff_only_when_the_draft_is_published(engine, admin, pm, installed):  # noqa: F811
+    assert admin.post("/studio/entities/bank/fields", data={"name": "x"}).status_code == 400   # no CSRF token
+    resp = new_field(admin)
+    assert resp.status_code == 302 and resp.location.endswith("/studio/entities/enterprise_customer#field-wechat")
+    page = text(admin.get("/studio/entities/enterprise_customer"))
+    assert 'id="field-wechat"' in page and "微信号" in page
+    assert re.search(r'id="field-phone".*id="field-wechat"', page, re.S)          # after the phone
+    assert 'name="wechat"' not in text(pm.get("/e/enterprise_customer/new"))     # staff: not yet
+    assert metastore.current(engine).version == installed.version
+
+    review = text(admin.get("/studio/draft"))
+    assert re.search(r"enterprise_customer.*\+wechat", review, re.S) and 'id="draft-publish"' in review
+    resp = post(admin, "/studio/draft/publish", {})
+    assert resp.status_code == 302
+    assert metastore.current(engine).version == installed.version + 1
+    assert 'name="wechat"' in text(pm.get("/e/enterprise_customer/new"))
+    studio = text(admin.get("/studio"))
+    assert re.search(rf'id="version-{installed.version + 1}".*?root.*?发布草稿|'
+                     rf'id="version-{installed.version + 1}".*?root.*?Published draft', studio, re.S)
+    assert drafts.current(engine) is None
+
+
+def test_bad_input_is_refused_in_place_and_keeps_what_was_typed(engine, admin):
+    resp = new_field(admin, name="Bad Name", label_zh="", max_length="forty")
+    assert resp.status_code == 422
+    page = text(resp)
+    assert 'value="Bad Name"' in page and 'id="e-name"' in page and 'id="e-label_zh"' in page
+    assert 'id="e-max_length"' in page
+    assert drafts.current(engine) is None                                         # nothing saved
+    assert new_field(admin, name="phone").status_code == 422                      # exists
+    assert new_field(admin, name="version").status_code == 422                    # reserved
+    assert new_field(admin, name="kind", type="choice").status_code == 422        # choice without a list
+    resp = post(admin, "/studio/entities", {"name": "bank", "label_zh": "x"})
+    assert resp.status_code == 422 and 'id="e-name"' in text(resp)
+
+
+def test_only_compatible_type_changes_are_offered(engine, admin):
+    page = text(admin.get("/studio/entities/enterprise_customer/fields/employees"))
+    offered = re.findall(r'<option value="([a-z_]+)"', page.split('id="f-type"')[1].split("</select>")[0])
+    assert offered[0] == "integer" and "decimal" in offered and "date" not in offered
+    data = {"original": "employees", "type": "date", "label_zh": "从业人数"}
+    assert post(admin, "/studio/entities/enterprise_customer/fields", data).status_code == 422
+    data["type"] = "decimal"
+    assert post(admin, "/studio/entities/enterprise_customer/fields", data).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == [] and meta.entity("enterprise_customer").field("employees").type == "decimal"
+    assert "impact-type-enterprise_customer-employees" in text(admin.get("/studio/draft"))
+
+
+def test_the_type_select_lays_the_form_out_again_for_the_type(admin):
+    resp = post(admin, "/studio/entities/enterprise_customer/fields", {"refresh": "1", "type": "choice",
+                                                                      "name": "grade", "label_zh": "等级"})
+    page = text(resp)
+    assert resp.status_code == 200 and 'id="f-codelist"' in page and 'id="f-max_length"' not in page
+    assert 'value="grade"' in page
+
+
+def test_removing_a_field_a_formula_uses_blocks_publishing(engine, admin, installed):  # noqa: F811
+    assert post(admin, "/studio/entities/project/fields/overdue_history/remove", {}).status_code == 302
+    review = text(admin.get("/studio/draft"))
+    assert 'id="draft-problems"' in review and "overdue_history" in review and 'id="draft-publish"' not in review
+    assert "overdue_history" in text(admin.get("/studio/entities/project"))      # shown at the entity
+    resp = post(admin, "/studio/draft/publish", {})
+    assert resp.status_code == 302 and metastore.current(engine).version == installed.version
+    assert post(admin, "/studio/draft/discard", {}).status_code == 302
+    assert drafts.current(engine) is None
+
+
+def test_a_new_entity_is_created_in_the_draft(engine, admin):
+    resp = post(admin, "/studio/entities", {"name": "site_visit", "label_zh": "走访记录", "label_en": "Site visit"})
+    assert resp.status_code == 302
+    page = text(admin.get("/studio/entities/site_visit"))
+    assert 'id="field-name"' in page
+    assert new_field(admin, "site_visit", name="visited_on", type="date", after="name",
+                     max_length="").status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == [] and meta.entity("site_visit").field_names == ("name", "visited_on")
+
+
+def test_an_old_version_is_restored_as_a_draft_and_a_stale_draft_is_carried_over(engine, clock, admin, installed):  # noqa: F811
+    new_field(admin)
+    post(admin, "/studio/draft/publish", {})
+    resp = post(admin, f"/studio/draft/start?version={installed.version}", {})
+    assert resp.status_code == 302
+    assert "-wechat" in text(admin.get("/studio/draft"))
+    assert post(admin, "/studio/draft/start?version=999", {}).status_code == 404
+    # someone installs a version meanwhile: the draft must be carried over before publishing
+    metastore.install(engine, metastore.installed_sources(engine), actor="other", clock=clock)
+    review = text(admin.get("/studio/draft"))
+    assert 'id="draft-stale"' in review and 'id="draft-publish"' not in review
+    assert post(admin, "/studio/draft/rebase", {}).status_code == 302
+    assert 'id="draft-stale"' not in text(admin.get("/studio/draft"))
+
+
+def test_a_separate_publish_role_is_required_when_configured(engine, clock, installed):  # noqa: F811
+    c = client_for(engine, clock, "designer", ["admin"], STUDIO_PUBLISH_ROLES=["publisher"])
+    new_field(c)
+    review = text(c.get("/studio/draft"))
+    assert 'id="draft-publish"' not in review
+    assert post(c, "/studio/draft/publish", {}).status_code == 403
+    assert metastore.current(engine).version == installed.version

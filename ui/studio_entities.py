@@ -1,0 +1,231 @@
+"""The studio's entity and field editor (docs/studio.md): written to the draft, never straight to staff.
+
+    GET  /studio/entities                          every entity; a form for a new one
+    POST /studio/entities                          create an entity (with a name field, its title)
+    GET  /studio/entities/<e>                      its fields; the draft's problems in its file
+    GET  /studio/entities/<e>/fields/new           the form for a new field
+    GET  /studio/entities/<e>/fields/<f>           the form for a field
+    POST /studio/entities/<e>/fields               save a field (new, or `original` names the field)
+    POST /studio/entities/<e>/fields/<f>/remove    take a field out of the model (data kept)
+
+A field's type may change only to a compatible type (core.studio_pack.COMPATIBLE_TYPES): the stored
+values keep their meaning; the review shows the values the new type would not take.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from core import studio_pack
+from metadata.types import BUILTIN_STORAGE, COMPUTED_RESULTS, RESERVED_FIELDS
+
+from .i18n import N_, text_of
+from .studio import _require
+from .studio_draft import change, compiled, current, pack, problems_for
+
+bp = Blueprint("studio_entities", __name__, url_prefix="/studio/entities")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+NEW_TYPES = [t for t in BUILTIN_STORAGE if t not in ("table", "rollup")]   # those need more than one form
+FLAGS = ("required", "readonly", "hidden", "unique", "indexed")
+FORMULAS = ("visible_if", "required_if", "readonly_if", "default_formula", "formula")
+NUMBERS = {"max_length": int, "min_length": int, "precision": int, "min": Decimal, "max": Decimal}
+REFERENCES = ("codelist", "entity", "result")            # chosen from a list
+TYPE_LABELS = {"text": N_("Text"), "long_text": N_("Long text"), "integer": N_("Integer"), "decimal": N_("Decimal"),
+               "money": N_("Money"), "percent": N_("Percent"), "date": N_("Date"), "datetime": N_("Date and time"),
+               "boolean": N_("Yes/no"), "choice": N_("Choice"), "multichoice": N_("Multiple choice"),
+               "link": N_("Link to a record"), "attachment": N_("Attachments"), "computed": N_("Computed"),
+               "user": N_("User"), "department": N_("Department"), "id_number": N_("ID number"),
+               "uscc": N_("Unified social credit code"), "phone": N_("Phone"), "email": N_("E-mail"),
+               "region": N_("Region"), "industry": N_("Industry"), "table": N_("Child table"), "rollup": N_("Rollup")}
+
+
+def _meta():
+    meta, problems = compiled(current())
+    if meta is None:            # the draft does not compile: edit against what is installed
+        from . import context
+        meta = context.meta()
+    return meta, problems
+
+
+def _entity(meta, name: str):
+    if meta is None or name not in meta.entities:
+        abort(404)
+    return meta.entity(name)
+
+
+@bp.route("")
+@login_required
+def entities():
+    _require()
+    meta, problems = _meta()
+    return render_template("studio/entities.html", entities=meta.entities if meta else {}, errors={}, form={},
+                           problems=[str(p) for p in problems], draft=current())
+
+
+@bp.route("", methods=["POST"])
+@login_required
+def create_entity():
+    _require()
+    meta, problems = _meta()
+    form = request.form
+    name, zh = form.get("name", "").strip(), form.get("label_zh", "").strip()
+    errors = {}
+    if not NAME.match(name) or len(name) > 63:
+        errors["name"] = _("A name is lower-case letters, digits and _, starting with a letter.")
+    elif meta is not None and name in meta.entities:
+        errors["name"] = _("An entity of this name exists.")
+    if not zh:
+        errors["label_zh"] = _("Give the Chinese label.")
+    if errors:
+        return render_template("studio/entities.html", entities=meta.entities if meta else {}, errors=errors,
+                               form=form, problems=[str(p) for p in problems], draft=current()), 422
+    label = _label(form, "label")
+    change(lambda s, m: studio_pack.put_entity(s, pack(), m, name, label))
+    return redirect(url_for("studio_entities.entity", name=name))
+
+
+@bp.route("/<name>")
+@login_required
+def entity(name: str):
+    _require()
+    meta, problems = _meta()
+    return render_template("studio/entity.html", entity=_entity(meta, name), draft=current(),
+                           problems=problems_for(problems, f"entities/{name}.yaml"))
+
+
+@bp.route("/<name>/fields/new")
+@login_required
+def new_field(name: str):
+    _require()
+    meta, _problems = _meta()
+    entity = _entity(meta, name)
+    return _field_form(meta, entity, None, {"type": request.args.get("type", "text")}, {})
+
+
+@bp.route("/<name>/fields/<field>")
+@login_required
+def field(name: str, field: str):
+    _require()
+    meta, _problems = _meta()
+    entity = _entity(meta, name)
+    if not entity.has(field):
+        abort(404)
+    return _field_form(meta, entity, entity.field(field), studio_pack.field_spec(entity.field(field)), {})
+
+
+def _field_form(meta, entity, current_field, spec, errors, status=200):
+    if current_field is None:
+        types = NEW_TYPES
+    else:
+        types = [current_field.type, *studio_pack.COMPATIBLE_TYPES.get(current_field.type, ())]
+    options = {"after": [(f.name, f"{text_of(f.label)} ({f.name})") for f in entity.fields],
+               "codelists": [(n, f"{text_of(c.label)} ({n})") for n, c in sorted(meta.codelists.items())],
+               "entities": [(n, f"{text_of(e.label)} ({n})") for n, e in sorted(meta.entities.items())],
+               "results": [(r, _(TYPE_LABELS[r])) for r in sorted(COMPUTED_RESULTS)],
+               "types": [(t, type_label(t)) for t in types]}
+    return render_template("studio/field.html", entity=entity, field=current_field, spec=spec, errors=errors,
+                           types=types, options=options, applies=studio_pack.applies), status
+
+
+@bp.route("/<name>/fields", methods=["POST"])
+@login_required
+def save_field(name: str):
+    _require()
+    meta, _problems = _meta()
+    entity = _entity(meta, name)
+    original = request.form.get("original") or None
+    if original and not entity.has(original):
+        abort(404)
+    old = entity.field(original) if original else None
+    spec, errors = _spec(request.form, entity, old)
+    if request.form.get("refresh"):                  # the type changed: the form again, for that type
+        return _field_form(meta, entity, old, spec, {})
+    if errors:
+        return _field_form(meta, entity, old, spec, errors, 422)
+    after = request.form.get("after") or None
+    change(lambda s, m: studio_pack.put_field(s, pack(), m, name, spec, after=after))
+    return redirect(url_for("studio_entities.entity", name=name) + f"#field-{spec['name']}")
+
+
+@bp.route("/<name>/fields/<field>/remove", methods=["POST"])
+@login_required
+def remove_field(name: str, field: str):
+    _require()
+    meta, _problems = _meta()
+    if not _entity(meta, name).has(field):
+        abort(404)
+    change(lambda s, m: studio_pack.remove_field(s, pack(), name, field))
+    return redirect(url_for("studio_entities.entity", name=name))
+
+
+def _label(form, key: str) -> dict:
+    zh, en = form.get(f"{key}_zh", "").strip(), form.get(f"{key}_en", "").strip()
+    return {"zh": zh, **({"en": en} if en else {})}
+
+
+def _spec(form, entity, old) -> tuple[dict, dict]:
+    """The field's properties from the form, on top of those the form does not show (kept)."""
+    errors: dict[str, str] = {}
+    spec = studio_pack.field_spec(old) if old else {}
+    name = old.name if old else form.get("name", "").strip()
+    type_name = form.get("type", "")
+    allowed = [old.type, *studio_pack.COMPATIBLE_TYPES.get(old.type, ())] if old else NEW_TYPES
+    if not old:
+        if not NAME.match(name) or len(name) > 63:
+            errors["name"] = _("A name is lower-case letters, digits and _, starting with a letter.")
+        elif name in RESERVED_FIELDS:
+            errors["name"] = _("This name is reserved by the system.")
+        elif entity.has(name):
+            errors["name"] = _("A field of this name exists.")
+    if type_name not in allowed:
+        errors["type"] = _("Choose one of the types offered.")
+        type_name = old.type if old else "text"
+    spec.update(name=name, type=type_name)
+    if form.get("label_zh", "").strip():
+        spec["label"] = _label(form, "label")
+    else:
+        errors["label_zh"] = _("Give the Chinese label.")
+    if form.get("help_zh", "").strip():
+        spec["help"] = _label(form, "help")
+    else:
+        spec.pop("help", None)
+    for flag in FLAGS:
+        if form.get(flag):
+            spec[flag] = True
+        else:
+            spec.pop(flag, None)
+    for key in FORMULAS + REFERENCES:
+        value = form.get(key, "").strip()
+        if value:
+            spec[key] = value
+        else:
+            spec.pop(key, None)
+    for key, kind in NUMBERS.items():
+        raw = form.get(key, "").strip()
+        if not raw:
+            spec.pop(key, None)
+            continue
+        try:
+            value = kind(raw)
+            spec[key] = value if kind is int else (int(value) if value == value.to_integral_value() else str(value))
+        except (ValueError, InvalidOperation):
+            errors[key] = _("Enter a number.")
+    if type_name == "choice" and not spec.get("codelist") and not spec.get("options"):
+        errors["codelist"] = _("Choose the code list of the choices.")
+    if type_name == "link" and not spec.get("entity"):
+        errors["entity"] = _("Choose the entity the field links to.")
+    if type_name == "computed" and not spec.get("formula"):
+        errors["formula"] = _("Give the formula.")
+    spec = {k: v for k, v in spec.items() if k in ("name", "type") or studio_pack.applies(k, type_name)}
+    return spec, errors
+
+
+def type_label(type_name: str) -> str:
+    return _(TYPE_LABELS[type_name]) if type_name in TYPE_LABELS else type_name
+
+
+bp.add_app_template_global(type_label, "type_label")
