@@ -140,3 +140,24 @@ def test_a_separate_publish_role_is_required_when_configured(engine, clock, inst
     assert 'id="draft-publish"' not in review
     assert post(c, "/studio/draft/publish", {}).status_code == 403
     assert metastore.current(engine).version == installed.version
+
+
+def test_formulas_are_checked_as_typed_and_tried_on_a_record(engine, clock, admin, installed):  # noqa: F811
+    from core.store import Store
+    store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
+    bank = store.create("bank", {"name": "工商银行", "credit_line": "1000000", "credit_line_end": "2027-12-31"})
+    page = text(admin.get("/studio/entities/bank/fields/new"))
+    assert 'hx-post="/studio/entities/bank/formula"' in page and "<code>ROUND</code>" in page
+    assert '<code title="' in page and ">credit_line</code>" in page
+    url = "/studio/entities/bank/formula"
+    ok = text(post(admin, url, {"which": "visible_if", "visible_if": "credit_line > 100"}))
+    assert "✓" in ok and "error" not in ok
+    bad = text(post(admin, url, {"which": "visible_if", "visible_if": "credit_lin > 100"}))
+    assert "credit_lin" in bad and "credit_line" in bad and 'class="error"' in bad          # a suggestion
+    assert "ROUNDX" in text(post(admin, url, {"which": "formula", "formula": "ROUNDX(credit_line)"}))
+    tried = text(post(admin, url, {"which": "formula", "formula": "credit_line / 2", "record": str(bank.id)}))
+    assert "500000" in tried
+    missing = text(post(admin, url, {"which": "formula", "formula": "credit_line", "record": "99999"}))
+    assert "99999" in missing
+    token = token_of(text(admin.get("/studio")))
+    assert client_for(engine, clock, "li2", ["pm"]).post(url, data={"csrf_token": token}).status_code in (400, 403)

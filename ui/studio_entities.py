@@ -21,8 +21,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from core import studio_pack
+from core.formula import BUILTIN_FUNCTIONS
 from metadata.types import BUILTIN_STORAGE, COMPUTED_RESULTS, RESERVED_FIELDS
 
+from . import context
 from .i18n import N_, text_of
 from .studio import _require
 from .studio_draft import change, compiled, current, pack, problems_for
@@ -46,7 +48,6 @@ TYPE_LABELS = {"text": N_("Text"), "long_text": N_("Long text"), "integer": N_("
 def _meta():
     meta, problems = compiled(current())
     if meta is None:            # the draft does not compile: edit against what is installed
-        from . import context
         meta = context.meta()
     return meta, problems
 
@@ -127,8 +128,16 @@ def _field_form(meta, entity, current_field, spec, errors, status=200):
                "entities": [(n, f"{text_of(e.label)} ({n})") for n, e in sorted(meta.entities.items())],
                "results": [(r, _(TYPE_LABELS[r])) for r in sorted(COMPUTED_RESULTS)],
                "types": [(t, type_label(t)) for t in types]}
+    formulas = [("formula", _("Formula")), ("default_formula", _("Default (formula)")), ("visible_if", _("Visible if")),
+                ("required_if", _("Required if")), ("readonly_if", _("Read-only if"))]
     return render_template("studio/field.html", entity=entity, field=current_field, spec=spec, errors=errors,
-                           types=types, options=options, applies=studio_pack.applies), status
+                           types=types, options=options, applies=studio_pack.applies, formulas=formulas,
+                           functions=formula_functions()), status
+
+
+def formula_functions() -> list[str]:
+    """The functions a formula may call: the built-ins, LOOKUP and the plugins'."""
+    return sorted({*BUILTIN_FUNCTIONS, "LOOKUP", *context.types().checks()["functions"]})
 
 
 @bp.route("/<name>/fields", methods=["POST"])
