@@ -1,0 +1,23 @@
+"""The studio's scorecards editor (docs/studio.md): written to the draft, never straight to staff.
+
+    GET  /studio/scorecards                 every one of the draft's scorecards (else the installed ones)
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from .studio import _require
+from .studio_draft import compiled, current
+
+bp = Blueprint("studio_scorecards", __name__, url_prefix="/studio/scorecards")
+
+
+@bp.route("")
+@login_required
+def index():
+    _require()
+    draft = current()
+    meta, problems = compiled(draft)
+    return render_template("studio/scorecards.html", draft=draft, items=meta.kinds.get("scorecards", {}) if meta else {},
+                           problems=[str(p) for p in problems])
