@@ -85,6 +85,7 @@ meta_drafts = Table(
     Column("packs", Doc, nullable=False),                 # the complete set of packs, as in meta_versions
     Column("based_on", Integer),                          # the version the draft started from
     Column("note", String(200)),
+    Column("conversions", Doc),                           # {"entity.field": {old value: new value}}
     Column("updated_at", DateTime, nullable=False),
     Column("updated_by", String(100)),
 )

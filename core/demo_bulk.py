@@ -442,7 +442,6 @@ def project_docs(w: BulkWriter, conn, bundle: dict, refs_names: dict, at: dateti
         previous = name
     if previous is not None and refresh(previous):
         pvals = w.complete("project", project, rollups=dict(rollups), links=customer)
-    types = w.store.types
     return (w.plan("project").encode(pvals),
             [(name, w.plan(name).encode(vals))
              for name, vals in made])

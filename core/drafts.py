@@ -8,7 +8,7 @@ before that.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -21,6 +21,7 @@ from metadata.source import PackSource
 
 from . import metastore
 from .clock import Clock
+from .conversions import convert
 from .db import meta_drafts
 
 ROW = 1   # the one draft
@@ -33,6 +34,7 @@ class Draft:
     note: str | None           # "from 3": restored from version 3
     updated_at: datetime
     updated_by: str | None
+    conversions: dict = field(default_factory=dict)   # {"entity.field": {old value: new}}: see core.conversions
 
 
 def current(engine: Engine) -> Draft | None:
@@ -41,7 +43,7 @@ def current(engine: Engine) -> Draft | None:
     if row is None:
         return None
     return Draft(tuple(PackSource.from_stored(p) for p in row.packs), row.based_on, row.note,
-                 row.updated_at, row.updated_by)
+                 row.updated_at, row.updated_by, dict(row.conversions or {}))
 
 
 def save(engine: Engine, sources: list[PackSource], *, based_on: int | None, note: str | None, actor: str,
@@ -51,6 +53,16 @@ def save(engine: Engine, sources: list[PackSource], *, based_on: int | None, not
     with engine.begin() as conn:
         if conn.execute(update(meta_drafts).where(meta_drafts.c.id == ROW).values(**values)).rowcount == 0:
             conn.execute(insert(meta_drafts).values(id=ROW, **values))
+    return current(engine)
+
+
+def map_values(engine: Engine, key: str, mapping: dict[str, str], *, actor: str, clock: Clock) -> Draft:
+    """Set how the values of field `key` ("entity.field") convert on publishing (blank: left as they are)."""
+    draft = current(engine)
+    conversions = {**draft.conversions, key: {old: new for old, new in mapping.items() if new}}
+    with engine.begin() as conn:
+        conn.execute(update(meta_drafts).where(meta_drafts.c.id == ROW).values(
+            conversions={k: v for k, v in conversions.items() if v}, updated_at=clock.now(), updated_by=actor))
     return current(engine)
 
 
@@ -102,6 +114,22 @@ def publish(engine: Engine, *, actor: str, clock: Clock, **checks) -> metastore.
         raise MetadataError([Problem("", None, "", "another version was installed after this draft began; "
                                                    "carry the draft over to it first")])
     note = f"draft {draft.note}" if draft.note else "draft"     # the studio shows these in words
+    before = metastore.current(engine, **checks)
     installed = metastore.install(engine, list(draft.sources), actor=actor, clock=clock, note=note, **checks)
+    convert(engine, _wanted(draft.conversions, before.meta if before else None, installed.meta), actor=actor,
+            now=clock.now())
     discard(engine)
     return installed
+
+
+def _wanted(conversions: dict, before: Metadata | None, after: Metadata) -> dict:
+    """The mappings of fields whose type this publication changes (a mapping left from an undone change is not)."""
+    out = {}
+    for key, mapping in conversions.items():
+        entity, name = key.split(".", 1)
+        try:
+            if before.entity(entity).field(name).type != after.entity(entity).field(name).type:
+                out[key] = mapping
+        except (AttributeError, KeyError):
+            continue
+    return out

@@ -7,7 +7,7 @@ on. Read-only: counts and a few example values, by SQL over the record documents
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
@@ -18,7 +18,7 @@ from .db import records, wf_instances
 from .fieldtypes import FieldValueError, load_value, parse_value
 from .sqlexpr import TEMPLATES, ident
 
-EXAMPLES = 5          # values shown of those that would not convert
+MAPPABLE = 50         # distinct values listed (and offered for mapping) of those that would not convert
 DISTINCT_LIMIT = 10_000
 
 
@@ -37,7 +37,9 @@ class TypeChange:
     new: str
     records: int
     failing: int                     # records whose value the new type would not take
-    examples: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()   # values that would not convert (at most MAPPABLE)
+    mapped: dict = field(default_factory=dict)        # the draft's mapping of old values to new ones
+    codes: tuple = ()                                 # (code, label) a choice's values may map to
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class Impact:
         return not (self.removed or self.hidden or self.type_changes or self.workflows)
 
 
-def impact(engine: Engine, before: Metadata | None, after: Metadata) -> Impact:
+def impact(engine: Engine, before: Metadata | None, after: Metadata, conversions: dict | None = None) -> Impact:
+    """`conversions`: the draft's mappings of values ({"entity.field": {old: new}}) for type changes."""
     if before is None:
         return Impact()
     removed, hidden, types = [], [], []
@@ -68,7 +71,7 @@ def impact(engine: Engine, before: Metadata | None, after: Metadata) -> Impact:
             if g.hidden and not f.hidden:
                 hidden.append(FieldImpact(name, f.name, _holding(engine, name, f.name)))
             if g.type != f.type:
-                types.append(_type_change(engine, name, f, g, after))
+                types.append(_type_change(engine, name, f, g, after, (conversions or {}).get(f"{name}.{f.name}", {})))
     return Impact(tuple(removed), tuple(hidden), tuple(types), _workflows(engine, before, after))
 
 
@@ -83,7 +86,7 @@ def _holding(engine: Engine, entity: str, name: str) -> int:
             text(f"{_json_text(engine, name)} IS NOT NULL"))).scalar_one()
 
 
-def _type_change(engine: Engine, entity: str, old: Field, new: Field, after: Metadata) -> TypeChange:
+def _type_change(engine: Engine, entity: str, old: Field, new: Field, after: Metadata, mapping: dict) -> TypeChange:
     value = records.c.data[old.name]
     with engine.connect() as conn:
         rows = conn.execute(select(value, func.count()).where(
@@ -93,11 +96,12 @@ def _type_change(engine: Engine, entity: str, old: Field, new: Field, after: Met
     examples = []
     for stored, count in rows:
         total += count
-        if not _converts(stored, old, new, after):
+        if not _converts(mapping.get(stored, stored), old, new, after):
             failing += count
-            if len(examples) < EXAMPLES:
+            if len(examples) < MAPPABLE:
                 examples.append(str(stored))
-    return TypeChange(entity, old.name, old.type, new.type, total, failing, tuple(examples))
+    return TypeChange(entity, old.name, old.type, new.type, total, failing, tuple(examples),
+                      mapped=dict(mapping), codes=codes_of(new, after) if new.type == "choice" else ())
 
 
 def _converts(stored, old: Field, new: Field, after: Metadata) -> bool:
@@ -108,10 +112,17 @@ def _converts(stored, old: Field, new: Field, after: Metadata) -> bool:
     except (FieldValueError, ValueError, TypeError, ArithmeticError):
         return False
     if new.type == "choice":
-        codes = ({o.value for o in new.options or ()} if new.options
-                 else {i.code for i in after.codelist(new.codelist).items} if new.codelist in after.codelists else set())
-        return value in codes
+        return value in {code for code, _label in codes_of(new, after)}
     return True
+
+
+def codes_of(new: Field, after: Metadata) -> tuple:
+    """(code, label) of the values a choice field takes."""
+    if new.options:
+        return tuple((o.value, o.label) for o in new.options)
+    if new.codelist in after.codelists:
+        return tuple((i.code, i.label) for i in after.codelist(new.codelist).items)
+    return ()
 
 
 def _workflows(engine: Engine, before: Metadata, after: Metadata) -> tuple[tuple[str, int], ...]:

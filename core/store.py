@@ -227,9 +227,13 @@ class Store:
                             roles=_roles(actor))
 
     # -- reads ------------------------------------------------------------------------------
-    def get(self, entity_name: str, record_id: int, *, actor: Actor | None = SYSTEM) -> Record:
+    def get(self, entity_name: str, record_id: int, *, actor: Actor | None = SYSTEM,
+            conn: Connection | None = None) -> Record:
+        """The record; through `conn` when given (a screen reading more alongside it)."""
         entity = self.meta.entity(entity_name)
         self._require(actor, "read", entity)
+        if conn is not None:
+            return self._record(self._row(conn, entity.name, record_id), entity)
         with self.engine.connect() as c:
             return self._record(self._row(c, entity.name, record_id), entity)
 

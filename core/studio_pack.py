@@ -255,3 +255,18 @@ def remove_field(sources, pack: str, entity: str, name: str) -> list[PackSource]
 
 def _without_empty(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if v not in ([], {}, None)}
+
+
+# -- menus -----------------------------------------------------------------------------------------
+
+def put_menu_groups(sources, pack: str, meta: Metadata | None, name: str, groups: list[dict]) -> list[PackSource]:
+    """Set a menu's groups ({name, label, entities} in order): in place, by overlay, or a new menu."""
+    path = f"menus/{name}.yaml"
+    doc = read(sources, pack, path)
+    if defines(doc):
+        doc["groups"] = groups
+    elif meta is not None and name in meta.kinds.get("menus", {}):
+        doc = {"overlay": name, "groups": groups}
+    else:
+        doc = {"name": name, "groups": groups}
+    return write(sources, pack, path, doc)

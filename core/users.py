@@ -11,11 +11,12 @@ installed metadata has one; workflow steps resolve approvers by them (`{position
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -146,8 +147,9 @@ def get_user(engine: Engine, *, id: int | None = None, username: str | None = No
     return _user(row) if row else None
 
 
-def list_users(engine: Engine) -> list[User]:
-    with engine.connect() as conn:
+def list_users(engine: Engine | Connection) -> list[User]:
+    """Every user, by user name (through the caller's connection when given one)."""
+    with (nullcontext(engine) if isinstance(engine, Connection) else engine.connect()) as conn:
         return [_user(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
 

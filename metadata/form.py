@@ -175,6 +175,9 @@ def compile_form(doc: Doc, ctx: Context) -> Form | None:
         tabs.append(Tab(tab["name"], label(tab.get("label"), ""), tuple(sections)))
     if len({t.name for t in tabs}) != len(tabs):
         ctx.report(doc, ("tabs",), "tab names must be unique")
+    if not tabs:                     # e.g. overlays took every section off and added none back
+        ctx.report(doc, ("tabs",), "the form has no sections left")
+        return None
     # visible fields nobody placed (e.g. added by an overlay) are never out of reach
     # (but a field the form removes on purpose stays off it)
     omitted = set(doc.data.get("_omitted", ()))

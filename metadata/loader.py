@@ -20,6 +20,7 @@ from . import product  # noqa: F401,E402  (registers the product kind)
 from . import scorecard  # noqa: F401,E402  (registers the scorecard kind)
 from . import document  # noqa: F401,E402  (registers the document kind)
 from . import rule  # noqa: F401,E402  (registers the rule kind)
+from . import menu  # noqa: F401,E402  (registers the menu kind)
 from .doc import Doc, problem_at
 from .errors import MetadataError, Problem
 from .kinds import KINDS, Context, validator
@@ -27,6 +28,21 @@ from .model import Metadata, PackInfo
 from .source import PackSource, digest_of
 from .yamlsource import SourceError, load_yaml
 from .labels import label
+
+
+def merged_documents(sources: list[PackSource], folder: str) -> dict:
+    """One kind's documents as the packs combine them (overlays applied), not compiled: quick, and
+    readable while other files have problems (files with schema problems are left out)."""
+    only = [PackSource(s.label, {p: t for p, t in s.files.items()
+                                 if p in ("pack.yaml", "pack.json") or p.startswith(folder + "/")}) for s in sources]
+    problems: list[Problem] = []
+    manifests = _manifests(only, problems)
+    order, ancestors = _order(manifests, problems)
+    ctx = Context(docs={k: {} for k in KINDS}, field_storage={}, functions={}, ancestors=ancestors,
+                  problems=problems)
+    for name in order:
+        _merge_pack(manifests[name][0], name, ctx)
+    return dict(ctx.docs[folder])
 
 
 def load_packs(sources: list[PackSource], *, field_types: dict[str, str] | None = None,

@@ -10,7 +10,6 @@ import pytest
 
 from core.clock import FixedClock
 from core.db import create_schema, drop_schema, make_engine
-from metadata.loader import load_packs
 from metadata.source import PackSource, read_pack_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +58,17 @@ def standard():
 @pytest.fixture(scope="session")
 def acme():
     return read_pack_dir(SEED / "acme")
+
+
+def compiled(sources):
+    """The sources compiled as a draft is (a test fails on any problem)."""
+    from core import drafts
+    meta, problems = drafts.check(sources)
+    assert problems == [], [str(p) for p in problems]
+    return meta
+
+
+@pytest.fixture(scope="module")
+def standard_draft(standard):
+    """The standard pack as a draft's sources, with its metadata."""
+    return [standard], compiled([standard])

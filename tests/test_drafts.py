@@ -175,3 +175,36 @@ def test_a_new_entity_gets_a_name_field_and_fields_edited_in_place(engine, clock
     after = compiled(edit(engine, clock, change))
     assert after.entity("site_visit").field_names == ("name", "customer")
     assert after.entity("site_visit").pack == PACK
+
+
+def test_values_mapped_to_codes_are_converted_on_publishing_with_history(engine, clock, mini):
+    from sqlalchemy import select
+
+    from core.db import history
+    store = Store(engine, mini.meta, clock=clock, meta_version=mini.version)
+    boat = store.create("customer", {"name": "a", "nickname": "boat"})
+    house = store.create("customer", {"name": "b", "nickname": "house"})
+    other = store.create("customer", {"name": "c", "nickname": "ship"})
+
+    def to_choice(s, m):
+        spec = {k: v for k, v in studio_pack.field_spec(m.entity("customer").field("nickname")).items()
+                if k not in ("pattern", "pattern_message")}
+        return studio_pack.put_field(s, PACK, m, "customer", {**spec, "type": "choice", "codelist": "collateral_kind"})
+    after = compiled(edit(engine, clock, to_choice))
+    (tc,) = impact(engine, mini.meta, after).type_changes
+    assert tc.failing == 2 and set(tc.examples) == {"boat", "ship"} and ("land", after.codelist("collateral_kind").get("land").label) in tc.codes
+    draft = drafts.map_values(engine, "customer.nickname", {"boat": "land", "ship": ""}, actor="root", clock=clock)
+    assert draft.conversions == {"customer.nickname": {"boat": "land"}}
+    (tc,) = impact(engine, mini.meta, after, draft.conversions).type_changes
+    assert tc.failing == 1 and tc.examples == ("ship",) and tc.mapped == {"boat": "land"}
+
+    drafts.publish(engine, actor="root", clock=clock)
+    store = Store(engine, metastore.current(engine).meta, clock=clock)
+    assert store.get("customer", boat.id).values["nickname"] == "land"
+    assert store.get("customer", boat.id).version == boat.version + 1
+    assert store.get("customer", house.id).values["nickname"] == "house"
+    assert store.get("customer", other.id).values["nickname"] == "ship"           # left as it was
+    with engine.connect() as c:
+        entries = c.execute(select(history.c.record_id, history.c.action, history.c.actor, history.c.changes)
+                            .where(history.c.action == "convert")).all()
+    assert [tuple(e) for e in entries] == [(boat.id, "convert", "root", {"nickname": ["boat", "land"]})]

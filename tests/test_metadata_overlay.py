@@ -173,3 +173,20 @@ def test_standard_and_acme_overlay(standard, acme):
     assert e.has("wechat") and not load_packs([standard]).entity("enterprise_customer").has("wechat")
     with pytest.raises(MetadataError):
         load_packs([acme])  # needs the standard pack
+
+
+def test_a_form_overlay_that_takes_off_every_section_is_a_problem_not_a_crash():
+    from metadata.errors import MetadataError
+    from metadata.loader import load_packs
+    from metadata.source import PackSource
+    base = PackSource("base", {"pack.yaml": "name: base\nversion: 1.0.0\n",
+                               "entities/a.yaml": "name: a\nfields: [{name: x, type: text}]\n",
+                               "forms/a.yaml": "name: a\nentity: a\nsections: [{name: s, fields: [x]}]\n"})
+    co = PackSource("co", {"pack.yaml": "name: co\nversion: 1.0.0\nextends: [{name: base}]\n",
+                           "forms/a.yaml": "overlay: a\nremove_sections: [s]\n"})
+    try:
+        load_packs([base, co])
+    except MetadataError as e:
+        assert "no sections left" in str(e)
+    else:
+        raise AssertionError("expected a problem")

@@ -161,3 +161,22 @@ def test_formulas_are_checked_as_typed_and_tried_on_a_record(engine, clock, admi
     assert "99999" in missing
     token = token_of(text(admin.get("/studio")))
     assert client_for(engine, clock, "li2", ["pm"]).post(url, data={"csrf_token": token}).status_code in (400, 403)
+
+
+def test_a_text_field_becomes_a_choice_with_its_values_mapped_in_the_review(engine, clock, admin, installed):  # noqa: F811
+    from core.store import Store
+    store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
+    bank = store.create("bank", {"name": "工商银行", "branch": "国企", "credit_line": "1", "credit_line_end": "2027-12-31"})
+    data = {"original": "branch", "type": "choice", "label_zh": "分支机构", "codelist": "company_type"}
+    assert post(admin, "/studio/entities/bank/fields", data).status_code == 302
+    review = text(admin.get("/studio/draft"))
+    assert 'id="map-bank-branch"' in review and "<code>国企</code>" in review
+    url = "/studio/draft/values/bank.branch"
+    assert post(admin, url, {"old-1": "国企", "new-1": "no_such_code"}).status_code == 303
+    assert drafts.current(engine).conversions == {}
+    assert post(admin, url, {"old-1": "国企", "new-1": "soe"}).status_code == 302
+    assert post(admin, "/studio/draft/values/bank.nothing", {"old-1": "x"}).status_code == 404
+    review = text(admin.get("/studio/draft"))
+    assert re.search(r'<option value="soe" selected>', review)
+    assert post(admin, "/studio/draft/publish", {}).status_code == 302
+    assert Store(engine, metastore.current(engine).meta, clock=clock).get("bank", bank.id).values["branch"] == "soe"

@@ -116,14 +116,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(regulatory.bp)
     from . import messages as messages_screen  # 消息中心 (docs/ui.md "Messages")
     app.register_blueprint(messages_screen.bp)
-    from . import (studio_codelists, studio_draft, studio_entities, studio_formula, studio_forms,  # the studio
-                   studio_products, studio_rules, studio_scorecards, studio_workflows)           # (docs/studio.md)
+    from . import (studio_access, studio_codelists, studio_draft, studio_entities, studio_formula,  # the studio
+                   studio_forms, studio_menus, studio_products, studio_rules, studio_scorecards,   # (docs/studio.md)
+                   studio_workflows)
     for module in (studio_draft, studio_entities, studio_codelists, studio_formula, studio_forms, studio_products,
-                   studio_workflows, studio_scorecards, studio_rules):
+                   studio_workflows, studio_scorecards, studio_rules, studio_menus, studio_access):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["unread_messages"] = messages_screen.unread_count
     # the navigation's workflow counts (once per page) and whether a record page has a workflow panel
-    app.jinja_env.globals.update(nav_entities=context.nav_entities, flow_counts=workflow_lists.nav_counts,
+    app.jinja_env.globals.update(nav_groups=context.nav_groups, flow_counts=workflow_lists.nav_counts,
                                  flow_enabled=enabled)
     app.after_request(_security_headers)
     _error_handlers(app)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import PermissionDenied, msg
 from core.store import Store
+from metadata.menu import MAIN
 from metadata.model import Entity, Metadata, text_of as label_in
 
 from .i18n import current_locale, text_of
@@ -35,9 +37,12 @@ def types():
 
 
 def store() -> Store:
-    inst = installed()
-    ext = current_app.extensions["danbao"]
-    return Store(ext.engine, inst.meta, clock=ext.clock, registry=ext.registry, meta_version=inst.version)
+    """The store of the installed metadata, made once per request (a screen asks a dozen times)."""
+    if "store" not in g:
+        inst = installed()
+        ext = current_app.extensions["danbao"]
+        g.store = Store(ext.engine, inst.meta, clock=ext.clock, registry=ext.registry, meta_version=inst.version)
+    return g.store
 
 
 def readable(m: Metadata | None) -> list[Entity]:
@@ -56,18 +61,37 @@ class NavLink:
     text: str
 
 
-def nav_entities() -> list[NavLink]:
-    """The navigation's links to the entities the user may read, in order; drawn once per metadata
-    version, roles, locale and script root (every page shows them)."""
+@dataclass(frozen=True)
+class NavGroup:
+    name: str | None     # the menu group (None: no menu, the entities in one list)
+    text: str
+    links: tuple[NavLink, ...]
+
+
+def nav_groups() -> list[NavGroup]:
+    """The navigation's links to the entities the user may read, grouped by the `main` menu (entities
+    it does not place follow under "Other"); drawn once per metadata version, roles, locale and
+    script root (every page shows them)."""
     try:
         m = meta()
         if m is None or not current_user.is_authenticated:
             return []
         key = ("nav", frozenset(current_user.roles), str(current_locale()), request.script_root)
-        return cached(m, key, lambda: [NavLink(e.name, url_for("lists.entity_list", entity_name=e.name),
-                                               text_of(e.label)) for e in readable(m)])
+        return cached(m, key, lambda: _groups(m))
     except Exception:  # noqa: BLE001 - the navigation must never break an error page
         return []
+
+
+def _groups(m: Metadata) -> list[NavGroup]:
+    links = [NavLink(e.name, url_for("lists.entity_list", entity_name=e.name), text_of(e.label)) for e in readable(m)]
+    menu = m.kinds.get("menus", {}).get(MAIN)
+    if menu is None:
+        return [NavGroup(None, "", tuple(links))] if links else []
+    by_name = {link.name: link for link in links}
+    groups = [NavGroup(g.name, text_of(g.label), tuple(by_name[n] for n in g.entities if n in by_name))
+              for g in menu.groups]
+    rest = tuple(link for link in links if link.name not in menu.placed())
+    return [g for g in groups if g.links] + ([NavGroup("other", _("Other"), rest)] if rest else [])
 
 
 def entity_or_404(name: str) -> Entity:

@@ -10,6 +10,7 @@ per row).
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
@@ -25,6 +26,7 @@ from babel.numbers import (
 from sqlalchemy import and_, select
 
 from core.codec import decode
+from core.compute import is_blank
 from core.db import records
 from core.db import users as users_table
 from metadata.model import Entity, Field, Metadata, text_of
@@ -74,29 +76,32 @@ class Display:
         self._titles: dict[tuple[str, int], str] = {}
         self._formatters: dict[int, tuple] = {}
 
-    def users(self) -> dict[int, str]:
-        """Every user's name by id (inactive ones too: old records name them), one query."""
+    def users(self, conn=None) -> dict[int, str]:
+        """Every user's name by id (inactive ones too: old records name them), one query (through
+        `conn` when given)."""
         if self._users is None:
-            with self.engine.connect() as c:
+            with _connection(self.engine, conn) as c:
                 self._users = dict(c.execute(select(users_table.c.id, users_table.c.name)).all())
         return self._users
 
-    def preload_links(self, fields: list[Field], rows: list[dict]) -> None:
-        """Fetch the titles of every linked record shown, one query per linked entity."""
+    def preload_links(self, fields: list[Field], rows: list[dict], conn=None) -> None:
+        """Fetch the titles of every linked record shown, one query per linked entity (through
+        `conn` when given)."""
         wanted: dict[str, set[int]] = {}
         for f in fields:
-            if f.type == "link" and f.entity:
+            if f.type == "link" and f.entity and f.entity in self.meta.entities:
                 wanted.setdefault(f.entity, set()).update(r.get(f.name) for r in rows if r.get(f.name))
-        for target, ids in wanted.items():
-            if not ids or target not in self.meta.entities:
-                continue
-            entity = self.meta.entity(target)
-            with self.engine.connect() as c:
+        wanted = {target: ids for target, ids in wanted.items() if ids}
+        if not wanted:
+            return
+        with _connection(self.engine, conn) as c:
+            for target, ids in wanted.items():
+                entity = self.meta.entity(target)
                 found = c.execute(select(records.c.id, records.c.data).where(and_(
                     records.c.entity == target, records.c.id.in_(ids), records.c.deleted.is_(False)))).all()
-            for rid, data in found:
-                values = decode(entity, data, self.types)
-                self._titles[(target, rid)] = self._title_of(entity, values, rid)
+                for rid, data in found:
+                    values = decode(entity, data, self.types)
+                    self._titles[(target, rid)] = self._title_of(entity, values, rid)
 
     def _title_of(self, entity: Entity, values: dict, rid: int) -> str:
         name = entity.title_field if entity.title_field and entity.has(entity.title_field) else None
@@ -128,7 +133,7 @@ class Display:
 
     def value(self, f: Field, v) -> str:
         """Plain text for one value (Jinja escapes it)."""
-        if v is None or v == "" or v == []:
+        if is_blank(v):
             return ""
         return self.formatter(f)(v)
 
@@ -172,9 +177,9 @@ class Display:
 
     def number(self, v) -> str:
         """A number with the locale's grouping, keeping the stored decimal places (1,234.50)."""
-        if v is None or v == "":
-            return ""
-        if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        if isinstance(v, bool) or not isinstance(v, (int, Decimal)):    # numbers first: see core.compute.is_blank
+            if v is None or v == "":
+                return ""
             try:
                 v = Decimal(str(v))
             except ArithmeticError:
@@ -194,9 +199,11 @@ class Display:
 
     def money(self, v) -> str:
         """Money: always two decimals, grouped (1,234,567.80)."""
-        if v is None or v == "":
-            return ""
-        amount = (v if isinstance(v, Decimal) else Decimal(str(v))).quantize(CENT, rounding=ROUND_HALF_UP)
+        if not isinstance(v, Decimal):      # a Decimal first: see core.compute.is_blank
+            if v is None or v == "":
+                return ""
+            v = Decimal(str(v))
+        amount = v.quantize(CENT, rounding=ROUND_HALF_UP)
         if self._plain:
             return f"{amount:,.2f}"
         return format_decimal(amount, format=_pattern("#,##0.00"), locale=self._locale)
@@ -222,6 +229,11 @@ class Display:
 
     def numeric(self, f: Field) -> bool:
         return f.value_type in ("integer", "decimal", "money", "percent")
+
+
+def _connection(engine, conn):
+    """`conn` as it is (its owner closes it), else a connection of its own."""
+    return nullcontext(conn) if conn is not None else engine.connect()
 
 
 def _plain(v) -> str:

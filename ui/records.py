@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
+from core.compute import is_blank
 from core.edit_state import preview_stored
 from core.errors import ConflictError, ValidationError
 from core.files import attach
@@ -80,11 +81,27 @@ def _drawn(entity: Entity, name: str) -> bool:
     return entity.has(name) and not entity.field(name).hidden
 
 
-def _preload(display: Display, entity: Entity, values: dict) -> None:
-    display.preload_links([f for f in entity.fields if f.type == "link"], [values])
+def _preload(display: Display, entity: Entity, values: dict, conn=None) -> None:
+    """Read the titles of the records the values link to (through `conn` when given)."""
+    display.preload_links([f for f in entity.fields if f.type == "link"], [values], conn)
     for f in entity.fields:
         if f.is_table and any(c.type == "link" for c in f.fields):
-            display.preload_links([c for c in f.fields if c.type == "link"], values.get(f.name) or [])
+            display.preload_links([c for c in f.fields if c.type == "link"], values.get(f.name) or [], conn)
+
+
+def _user_fields(meta: Metadata, entity: Entity) -> tuple[list, list]:
+    """The fields holding a user that record screens draw, and the child columns as (table, column)."""
+    return cached(meta, ("user-fields", entity.name), lambda: (
+        [f.name for f in entity.fields if f.value_type == "user" and not f.hidden],
+        [(f.name, c.name) for f in entity.fields if f.is_table and not f.hidden
+         for c in f.fields if c.value_type == "user" and not c.hidden]))
+
+
+def _names_user(meta: Metadata, entity: Entity, values: dict) -> bool:
+    """Whether a user field or child column of the record holds a user."""
+    fields, cols = _user_fields(meta, entity)
+    return (any(not is_blank(values.get(n)) for n in fields)
+            or any(not is_blank(row.get(c)) for t, c in cols for row in values.get(t) or ()))
 
 
 def _display() -> Display:
@@ -100,73 +117,71 @@ def _can(action: str, entity: Entity) -> bool:
 
 
 # -- view -------------------------------------------------------------------------------------
-def _view_value(display: Display, f: Field, v) -> Markup:
-    """One (non-table) field's value on the record view, as HTML."""
-    if f.type == "long_text" and v:
-        return nl2br(v)
+def _view_value(display: Display, f: Field, v) -> str:
+    """One non-blank value of a plain field or child column on the record view, as HTML."""
     if f.type == "link" and v:
         url = url_for("records.record_view", entity_name=f.entity, record_id=v)
-        return Markup(f'<a href="{escape(url)}">{escape(display.value(f, v))}</a>')
-    return escape(display.value(f, v))
-
-
-def _view_fields(display: Display, fields: list[Field], values: dict) -> Markup:
-    """The <dt>/<dd> pairs of a section's plain fields on the record view."""
-    return Markup("".join(f'{_view_open(display, f)}{_view_value(display, f, values.get(f.name))}</dd></div>\n      '
-                          for f in fields))
-
-
-def _view_open(display: Display, f: Field) -> str:
-    """A plain field's wrapper, label and <dd> on the record view, drawn once per metadata version
-    and language."""
-    num, lang = ' class="num"', display.lang
-    return cached(display.meta, ("view-open", id(f), lang), lambda: (
-        f'\n      <div class="field" id="v-{f.name}"><dt>{escape(label_in(f.label, lang))}</dt>'
-        f'<dd{num if display.numeric(f) else ""}>'))
-
-
-def _view_rows(display: Display, cols: list[Field], rows: list[dict]) -> Markup:
-    """The body rows of a child table on the record view (what a per-cell template loop drew)."""
-    spec = [(c.name, '<td class="num">' if display.numeric(c) else "<td>", c.type == "link", c, display.formatter(c))
-            for c in cols]
-    out = []
-    for n, row in enumerate(rows, 1):
-        cells = []
-        for name, td, link, c, fmt in spec:
-            v = row.get(name)
-            text = "" if v is None or v == "" or v == [] else escape(fmt(v))
-            if link and v:
-                url = url_for("records.record_view", entity_name=c.entity, record_id=v)
-                text = Markup(f'<a href="{escape(url)}">{text}</a>')
-            cells.append(f"{td}{text}</td>")
-        out.append(f'\n      <tr><td class="num muted">{n}</td>{"".join(cells)}</tr>\n      ')
-    return Markup("".join(out))
+        return f'<a href="{escape(url)}">{escape(display.formatter(f)(v))}</a>'
+    return escape(display.formatter(f)(v))
 
 
 def _view_section(display: Display, section: dict, values: dict) -> Markup:
-    """A section of the record view: its plain fields, long texts, then child tables."""
-    fields, lang = section["fields"], display.lang
-    plain = [f for f in fields if not f.is_table and f.type != "long_text"]
-    out = [f'\n    <dl class="fields grid cols-{escape(section["columns"])}">{_view_fields(display, plain, values)}</dl>'
-           if plain else ""]
-    out += [f'\n    <dl class="fields cols-1"><div class="field" id="v-{f.name}"><dt>{escape(label_in(f.label, lang))}</dt>'
-            f'<dd>{_view_value(display, f, values.get(f.name))}</dd></div></dl>' for f in fields if f.type == "long_text"]
-    for f in fields:
-        if f.is_table:
-            out.append(f"\n    <h4>{escape(label_in(f.label, lang))}</h4>\n    {_view_table(display, f, values.get(f.name))}")
+    """A section of the record view: its plain fields, long texts, then child tables. Everything but
+    the values (wrappers, labels, table heads) comes from `_view_plan`; here only values are drawn."""
+    fields = section["fields"]
+    dl, plain, texts, tables = cached(display.meta, ("view-plan", display.lang, section["columns"], *map(id, fields)),
+                                      lambda: _view_plan(display, section["columns"], fields))
+    out = []
+    if plain:
+        out.append(dl)
+        for name, head, f in plain:
+            v = values.get(name)
+            out += (head, "" if is_blank(v) else _view_value(display, f, v), "</dd></div>\n      ")
+        out.append("</dl>")
+    for name, head, f in texts:
+        v = values.get(name)
+        out += (head, nl2br(v) if v else "", "</dd></div></dl>")
+    for name, (h4, head), cols in tables:
+        rows = values.get(name)
+        if not rows:
+            out += (h4, f'<span class="muted">{escape(_("None"))}</span>')
+            continue
+        out.append(head)
+        for n, row in enumerate(rows, 1):
+            out.append(f'\n      <tr><td class="num muted">{n}</td>')
+            for col, td, c in cols:
+                v = row.get(col)
+                out += (td, "" if is_blank(v) else _view_value(display, c, v), "</td>")
+            out.append("</tr>\n      ")
+        out.append("</tbody>\n    </table>\n    </div>")
     return Markup("".join(out))
 
 
-def _view_table(display: Display, f: Field, rows) -> str:
-    if not rows:
-        return f'<span class="muted">{escape(_("None"))}</span>'
-    cols = [c for c in f.fields if not c.hidden]
+def _view_plan(display: Display, columns: int, fields: list[Field]) -> tuple:
+    """What a section of the record view draws whatever the record: the list of its plain fields, per
+    plain field and long text its wrapper, label and <dd>, per child table its heading and head and
+    each column's <td>. Drawn once per metadata version, language and list of fields shown."""
     num, lang = ' class="num"', display.lang
-    head = cached(display.meta, ("view-head", id(f), lang), lambda: "".join(
-        f'<th{num if display.numeric(c) else ""}>{escape(label_in(c.label, lang))}</th>' for c in cols))
-    return (f'<div class="scroll">\n    <table class="data compact child" id="view-{f.name}">\n'
-            f'      <thead><tr><th class="num">#</th>{head}</tr></thead>\n'
-            f'      <tbody>{_view_rows(display, cols, rows)}</tbody>\n    </table>\n    </div>')
+
+    def label(f: Field) -> str:
+        return escape(label_in(f.label, lang))
+
+    plain = [(f.name, f'\n      <div class="field" id="v-{f.name}"><dt>{label(f)}</dt>'
+                      f'<dd{num if display.numeric(f) else ""}>', f)
+             for f in fields if not f.is_table and f.type != "long_text"]
+    texts = [(f.name, f'\n    <dl class="fields cols-1"><div class="field" id="v-{f.name}"><dt>{label(f)}</dt><dd>', f)
+             for f in fields if f.type == "long_text"]
+    tables = []
+    for f in fields:
+        if f.is_table:
+            cols = [c for c in f.fields if not c.hidden]
+            h4 = f"\n    <h4>{label(f)}</h4>\n    "
+            head = "".join(f'<th{num if display.numeric(c) else ""}>{label(c)}</th>' for c in cols)
+            table = (f'{h4}<div class="scroll">\n    <table class="data compact child" id="view-{f.name}">\n'
+                     f'      <thead><tr><th class="num">#</th>{head}</tr></thead>\n      <tbody>')
+            tables.append((f.name, (h4, table),
+                           [(c.name, '<td class="num">' if display.numeric(c) else "<td>", c) for c in cols]))
+    return f'\n    <dl class="fields grid cols-{escape(columns)}">', plain, texts, tables
 
 
 @bp.route("/e/<entity_name>/<int:record_id>")
@@ -174,14 +189,16 @@ def _view_table(display: Display, f: Field, rows) -> str:
 def record_view(entity_name: str, record_id: int):
     entity = context.entity_or_404(entity_name)
     meta = context.meta()
-    record = context.store().get(entity.name, record_id, actor=_actor())  # NotFound -> 404
-    display = _display()
+    with context.engine().connect() as conn:    # the record and what it names: one connection
+        record = context.store().get(entity.name, record_id, actor=_actor(), conn=conn)  # NotFound -> 404
+        display = _display()
+        _preload(display, entity, record.values, conn)
+        if _names_user(meta, entity, record.values):
+            display.users(conn)
 
     def shown(f: Field) -> bool:   # a blank field with visible_if is hidden (its value is cleared on save)
-        v = record.values.get(f.name)
-        return not (f.visible_if and (v is None or v == "" or v == []))
+        return not (f.visible_if and is_blank(record.values.get(f.name)))
 
-    _preload(display, entity, record.values)
     form = form_of(meta, entity.name, record.values)
     return render_template("record.html", entity=entity, record=record, tabs=_layout(meta, entity, form, shown, visible),
                            display=display, title=display.title(entity, record.values, record.id),
@@ -297,8 +314,9 @@ def record_history(entity_name: str, record_id: int):
 
 
 # -- forms ------------------------------------------------------------------------------------
-def _users_loader():
-    cache: list = []
+def _users_loader(conn=None):
+    """The users a form's user selects offer: read when first needed, or at once through `conn`."""
+    cache: list = list_users(conn) if conn is not None else []
 
     def users():
         if not cache:
@@ -308,15 +326,19 @@ def _users_loader():
 
 
 def _form_view(entity: Entity, data: dict, *, record=None, record_id=None, version=None, show_all=False,
-               typing=None, extra_errors=None) -> FormView:
-    store = context.store()
+               typing=None, extra_errors=None, conn=None) -> FormView:
+    """The form of `data` (or of the stored `record` unchanged); `conn`, the connection the record
+    was read with, reads the linked titles and the users offered as well."""
+    store, meta = context.store(), context.meta()
     if data or record is None or record.id != record_id:
         p = store.preview(entity.name, data, record_id=record_id, actor=_actor())
     else:   # the stored record unchanged (the edit form's GET): only what may have changed since its save
         p = preview_stored(store, entity.name, record, actor=_actor())
     display = _display()
-    _preload(display, entity, p.values)
-    return FormView(context.meta(), entity, p, data, display=display, users=_users_loader(), record=record,
+    _preload(display, entity, p.values, conn)
+    fields, cols = _user_fields(meta, entity)
+    users = _users_loader(conn if fields or cols else None)
+    return FormView(meta, entity, p, data, display=display, users=users, record=record,
                     version=version, show_all=show_all, typing=typing, extra_errors=extra_errors, actor=_actor())
 
 
@@ -326,7 +348,7 @@ def _form_context(entity: Entity, fc: FormView, *, record=None, autofocus=None) 
     return {
         "entity": entity, "fc": fc, "record": record, "pid": pid, "autofocus": autofocus,
         "form_name": form.name if form else "", "tabs": _layout(meta, entity, form, lambda f: True),
-        "live_url": url_for("records.record_live", entity_name=entity.name),
+        "live_url": live_url(entity),
         "has_files": "files_widget" in current_app.jinja_env.globals,
     }
 
@@ -386,10 +408,12 @@ def record_new(entity_name: str):
 def record_edit(entity_name: str, record_id: int):
     entity = context.entity_or_404(entity_name)
     store = context.store()
-    record = store.get(entity.name, record_id, actor=_actor())
     if request.method == "GET":
-        fc = _form_view(entity, {}, record=record, record_id=record_id, version=record.version)
+        with context.engine().connect() as conn:    # the record and what its form names and offers
+            record = store.get(entity.name, record_id, actor=_actor(), conn=conn)
+            fc = _form_view(entity, {}, record=record, record_id=record_id, version=record.version, conn=conn)
         return _render_form(entity, fc, record=record)
+    record = store.get(entity.name, record_id, actor=_actor())
     data, action = _parse()
     version = _int(request.form.get("version")) or record.version
     if action:
@@ -518,7 +542,7 @@ def pick(target: str):
     if request.args.get("format") == "json":
         return jsonify(items)
     return render_template("widgets/pick.html", items=items, path=path, q=q, target=target_entity,
-                           live_url=url_for("records.record_live", entity_name=entity.name))
+                           live_url=live_url(entity))
 
 
 def _link_path(entity: Entity, path: str, target: str) -> bool:
@@ -559,3 +583,9 @@ def codes(codelist: str):
 @bp.app_template_filter("nl2br")
 def nl2br(value: str) -> Markup:
     return Markup("<br>").join(escape(value).split("\n"))
+
+
+def live_url(entity: Entity) -> str:
+    """Where the form's live round trips go: the records' live route, or the studio's form preview
+    (which runs the same route on a draft and sets `g.record_live_url`)."""
+    return g.get("record_live_url") or url_for("records.record_live", entity_name=entity.name)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.errors import NotFound, ValidationError

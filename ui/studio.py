@@ -36,7 +36,7 @@ from .i18n import N_, message
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 KINDS = {"entities": N_("Entities"), "codelists": N_("Code lists"), "forms": N_("Forms"), "workflows": N_("Workflows"),
          "products": N_("Products"), "scorecards": N_("Scorecards"), "rules": N_("Warning rules"),
-         "documents": N_("Document templates")}
+         "documents": N_("Document templates"), "menus": N_("Menus")}
 STUDIO_ROLES = frozenset({"admin"})
 ARCHIVE_FIELD = "pack_archive"         # the uploads' field in the files table (entity "_studio")
 MAX_MB = 64

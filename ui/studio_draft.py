@@ -4,6 +4,7 @@
     GET  /studio/draft                     the review: problems, what publishing changes, its impact
     POST /studio/draft/publish             install the draft as a new version (publishers only)
     POST /studio/draft/rebase              carry the studio's pack over to a version installed since
+    POST /studio/draft/values/<e.f>        how a field's values convert when its type changes (old → new)
     POST /studio/draft/discard             drop the draft
 
 The editors (ui/studio_entities.py, ui/studio_codelists.py) change the draft through `change`,
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core import drafts, metastore
-from core.impact import impact
+from core.impact import codes_of, impact
 from core.pack_archive import changes
 from metadata.errors import MetadataError
 from metadata.model import Metadata
@@ -50,6 +51,14 @@ def compiled(draft: drafts.Draft | None) -> tuple[Metadata | None, list]:
 
 def current() -> drafts.Draft | None:
     return drafts.current(context.engine())
+
+
+def state() -> tuple[drafts.Draft | None, Metadata | None, list]:
+    """(draft, metadata, problems): the draft's metadata, or what is installed when the draft does not
+    compile (the editors then build on that) or there is no draft."""
+    draft = current()
+    meta, problems = compiled(draft)
+    return draft, meta or context.meta(), problems
 
 
 def change(edit) -> tuple[drafts.Draft, Metadata | None, list]:
@@ -92,7 +101,8 @@ def review():
     before = installed.meta if installed else None
     return render_template("studio/draft.html", draft=draft, problems=[str(p) for p in problems], kinds=KINDS,
                            changes=changes(before, after) if after else [],
-                           impact=impact(context.engine(), before, after) if after else None,
+                           impact=impact(context.engine(), before, after, draft.conversions) if after else None,
+                           map_values=True,
                            stale=drafts.stale(context.engine(), draft), may_publish=may_publish(), pack=pack())
 
 
@@ -122,6 +132,26 @@ def rebase():
     flash(_("The draft now builds on metadata version %(v)s.", v=metastore.versions(context.engine())[-1]["version"]),
           "info")
     return redirect(url_for("studio_draft.review"))
+
+
+@bp.route("/values/<key>", methods=["POST"])
+@login_required
+def map_values(key: str):
+    """How the values of a field whose type changes convert on publishing (old-i → new-i)."""
+    _require()
+    meta, _problems = compiled(current())
+    entity, _dot, name = key.partition(".")
+    if meta is None or entity not in meta.entities or not meta.entity(entity).has(name):
+        abort(404)
+    codes = {code for code, _label in codes_of(meta.entity(entity).field(name), meta)}
+    form = request.form
+    mapping = {form[k]: form.get("new-" + k[4:], "") for k in form if k.startswith("old-")}
+    if any(new and new not in codes for new in mapping.values()):
+        flash(_("Choose codes of the field's list."), "error")
+        return redirect(url_for("studio_draft.review")), 303
+    drafts.map_values(context.engine(), key, mapping, actor=current_user.username, clock=_clock())
+    flash(_("The conversion was saved in the draft."), "info")
+    return redirect(url_for("studio_draft.review") + "#studio-impact")
 
 
 @bp.route("/discard", methods=["POST"])

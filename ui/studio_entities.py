@@ -27,7 +27,7 @@ from metadata.types import BUILTIN_STORAGE, COMPUTED_RESULTS, RESERVED_FIELDS
 from . import context
 from .i18n import N_, text_of
 from .studio import _require
-from .studio_draft import change, compiled, current, pack, problems_for
+from .studio_draft import change, current, pack, problems_for, state
 
 bp = Blueprint("studio_entities", __name__, url_prefix="/studio/entities")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -46,9 +46,7 @@ TYPE_LABELS = {"text": N_("Text"), "long_text": N_("Long text"), "integer": N_("
 
 
 def _meta():
-    meta, problems = compiled(current())
-    if meta is None:            # the draft does not compile: edit against what is installed
-        meta = context.meta()
+    _draft, meta, problems = state()
     return meta, problems
 
 

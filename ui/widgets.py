@@ -439,7 +439,8 @@ class FormView:
 
     def fields_html(self, fields: list[Field], live_url: str, autofocus, field, cell) -> Markup:
         """A section's fields, each drawn by field_html or else by the `field` macro given."""
-        return Markup("".join("\n        " + (self.field_html(f, f.name, live_url, autofocus, cell=cell) or field(f))
+        # an f-string, not "\n" + Markup (which escapes the text and makes two Markups per field)
+        return Markup("".join(f"\n        {self.field_html(f, f.name, live_url, autofocus, cell=cell) or field(f)}"
                               for f in fields))
 
     def _t(self, text: str) -> Markup:

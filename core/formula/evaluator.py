@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import threading
-from decimal import Decimal
 
 from simpleeval import SimpleEval
 

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("packs", Doc, nullable=False),
         sa.Column("based_on", sa.Integer(), nullable=True),
         sa.Column("note", sa.String(length=200), nullable=True),
+        sa.Column("conversions", Doc, nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("updated_by", sa.String(length=100), nullable=True),
         sa.PrimaryKeyConstraint("id"),
