@@ -137,9 +137,9 @@ def put_item(sources, pack: str, meta: Metadata | None, codelist: str, item: dic
     clean = {k: v for k, v in item.items() if v not in (None, "") and not (k == "active" and v is True)}
     if defines(doc):
         items = doc.setdefault("items", [])
-        _replace_or_append(items, code, clean)
+        _replace_or_append(items, clean)
     elif any(str(i["code"]) == code for i in doc.get("add_items") or []):
-        _replace_or_append(doc["add_items"], code, clean)
+        _replace_or_append(doc["add_items"], clean)
     elif meta is not None and codelist in meta.codelists and meta.codelist(codelist).get(code) is not None:
         change = doc.setdefault("change_items", {}).setdefault(code, {})
         change["label"] = item["label"]
@@ -149,8 +149,9 @@ def put_item(sources, pack: str, meta: Metadata | None, codelist: str, item: dic
     return write(sources, pack, path, doc)
 
 
-def _replace_or_append(items: list, code: str, new: dict) -> None:
-    at = next((n for n, i in enumerate(items) if str(i["code"]) == code), None)
+def _replace_or_append(items: list, new: dict, key: str = "code") -> None:
+    """Replace the item with `new`'s key (a code-list entry's code, a validation's name), else append."""
+    at = next((n for n, i in enumerate(items) if str(i[key]) == str(new[key])), None)
     if at is None:
         items.append(new)
     else:
@@ -270,3 +271,44 @@ def put_menu_groups(sources, pack: str, meta: Metadata | None, name: str, groups
     else:
         doc = {"name": name, "groups": groups}
     return write(sources, pack, path, doc)
+
+
+# -- entity-level validations ----------------------------------------------------------------------
+
+def put_validation(sources, pack: str, meta: Metadata | None, entity: str, spec: dict) -> list[PackSource]:
+    """Add or change a validation ({name, formula, message, field?}): in place, or by overlay
+    (`add_validations`, or `change_validations` with what differs for another pack's)."""
+    path = f"entities/{entity}.yaml"
+    doc = read(sources, pack, path) or {"overlay": entity}
+    name = spec["name"]
+    if defines(doc):
+        _replace_or_append(doc.setdefault("validations", []), spec, "name")
+    elif any(v["name"] == name for v in doc.get("add_validations") or []):
+        _replace_or_append(doc["add_validations"], spec, "name")
+    else:
+        current = next((v for v in (meta.entity(entity).validations if meta and entity in meta.entities else ())
+                        if v.name == name), None)
+        if current is None:
+            doc.setdefault("add_validations", []).append(spec)
+        else:
+            old = {"formula": current.formula, "message": _plain(current.message), "field": current.field}
+            change = {k: v for k, v in spec.items() if k != "name" and old.get(k) != v}
+            if change:
+                doc.setdefault("change_validations", {}).setdefault(name, {}).update(change)
+    return write(sources, pack, path, doc)
+
+
+def remove_validation(sources, pack: str, entity: str, name: str) -> list[PackSource]:
+    path = f"entities/{entity}.yaml"
+    doc = read(sources, pack, path) or {"overlay": entity}
+    if defines(doc):
+        doc["validations"] = [v for v in doc.get("validations") or [] if v["name"] != name]
+    elif any(v["name"] == name for v in doc.get("add_validations") or []):
+        doc["add_validations"] = [v for v in doc["add_validations"] if v["name"] != name]
+    else:
+        (doc.get("change_validations") or {}).pop(name, None)
+        removed = doc.setdefault("remove_validations", [])
+        if name not in removed:
+            removed.append(name)
+    return write(sources, pack, path, _without_empty(doc))
+

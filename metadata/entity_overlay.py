@@ -110,6 +110,15 @@ def apply(doc: Doc, data: dict, lines: dict, pack: str, file: str, ctx: Context)
             continue
         validations.append(v)
         doc.add_locs(file, lines, data, ("add_validations", v["name"]), ("validations", v["name"]))
+    for name, change in (data.get("change_validations") or {}).items():
+        match = [x for x in validations if x["name"] == name]
+        if not match:
+            bad(("change_validations", name), f"no validation '{name}' in '{doc.name}'")
+            continue
+        for prop, value in change.items():
+            match[0][prop] = overlay_value(prop, match[0].get(prop), value)
+            ctx.touch(doc, ("validations", name, prop), pack, file, lines.get(("change_validations", name, prop)))
+            doc.locs[("validations", name, prop)] = (file, lines.get(("change_validations", name, prop)))
     for i, name in enumerate(data.get("remove_validations", [])):
         match = [x for x in validations if x["name"] == name]
         if not match:

@@ -180,3 +180,26 @@ def test_a_text_field_becomes_a_choice_with_its_values_mapped_in_the_review(engi
     assert re.search(r'<option value="soe" selected>', review)
     assert post(admin, "/studio/draft/publish", {}).status_code == 302
     assert Store(engine, metastore.current(engine).meta, clock=clock).get("bank", bank.id).values["branch"] == "soe"
+
+
+def test_entity_validations_are_added_changed_and_removed_in_the_draft(engine, admin, installed):  # noqa: F811
+    base = installed.meta.entity("project").validations[0]
+    page = text(admin.get("/studio/entities/project"))
+    assert f'id="validation-{base.name}"' in page and 'id="add-validation"' in page
+    url = "/studio/entities/project/validations"
+    resp = post(admin, url, {"name": "Bad", "formula": "", "message_zh": ""})
+    assert resp.status_code == 422 and 'value="Bad"' in text(resp) and 'id="e-formula"' in text(resp)
+    assert drafts.current(engine) is None
+    assert post(admin, url, {"name": "big_needs_term", "formula": "amount < 1000000 or term_months <= 24",
+                             "message_zh": "大额项目期限不超过24个月", "field": "term_months"}).status_code == 302
+    assert post(admin, url, {"original": base.name, "formula": base.formula, "message_zh": "改过的提示"}).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == []
+    by_name = {v.name: v for v in meta.entity("project").validations}
+    assert by_name["big_needs_term"].field == "term_months"
+    assert by_name[base.name].message["zh"] == "改过的提示" and by_name[base.name].formula == base.formula
+    assert post(admin, f"{url}/{base.name}/remove", {}).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == [] and base.name not in {v.name for v in meta.entity("project").validations}
+    assert post(admin, f"{url}/nothing/remove", {}).status_code == 404
+    assert {v.name for v in metastore.current(engine).meta.entity("project").validations} >= {base.name}

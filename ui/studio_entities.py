@@ -7,6 +7,9 @@
     GET  /studio/entities/<e>/fields/<f>           the form for a field
     POST /studio/entities/<e>/fields               save a field (new, or `original` names the field)
     POST /studio/entities/<e>/fields/<f>/remove    take a field out of the model (data kept)
+    GET  /studio/entities/<e>/validations/new|<v>  the form for an entity-level validation
+    POST /studio/entities/<e>/validations          save one (new, or `original` names it)
+    POST /studio/entities/<e>/validations/<v>/remove
 
 A field's type may change only to a compatible type (core.studio_pack.COMPATIBLE_TYPES): the stored
 values keep their meaning; the review shows the values the new type would not take.
@@ -236,3 +239,71 @@ def type_label(type_name: str) -> str:
 
 
 bp.add_app_template_global(type_label, "type_label")
+
+
+# -- entity-level validations ---------------------------------------------------------------------
+
+@bp.route("/<name>/validations/new")
+@bp.route("/<name>/validations/<validation>")
+@login_required
+def validation(name: str, validation: str | None = None):
+    _require()
+    meta, _problems = _meta()
+    entity = _entity(meta, name)
+    current_v = _validation(entity, validation) if validation else None
+    spec = ({"name": current_v.name, "formula": current_v.formula, "message": dict(current_v.message),
+             "field": current_v.field} if current_v else {})
+    return _validation_form(entity, current_v, spec, {})
+
+
+def _validation(entity, name: str):
+    found = next((v for v in entity.validations if v.name == name), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _validation_form(entity, current_v, spec, errors, status=200):
+    return render_template("studio/validation.html", entity=entity, validation=current_v, spec=spec, errors=errors,
+                           fields=[(f.name, f"{text_of(f.label)} ({f.name})") for f in entity.fields]), status
+
+
+@bp.route("/<name>/validations", methods=["POST"])
+@login_required
+def save_validation(name: str):
+    _require()
+    meta, _problems = _meta()
+    entity = _entity(meta, name)
+    form = request.form
+    original = form.get("original") or None
+    current_v = _validation(entity, original) if original else None
+    errors = {}
+    vname = original or form.get("name", "").strip()
+    if not original:
+        if not NAME.match(vname) or len(vname) > 63:
+            errors["name"] = _("A name is lower-case letters, digits and _, starting with a letter.")
+        elif any(v.name == vname for v in entity.validations):
+            errors["name"] = _("A validation of this name exists.")
+    spec = {"name": vname, "formula": form.get("formula", "").strip(), "message": _label(form, "message")}
+    if form.get("field"):
+        spec["field"] = form["field"]
+    if not spec["formula"]:
+        errors["formula"] = _("Give the formula.")
+    if not spec["message"]["zh"]:
+        errors["message_zh"] = _("Give the Chinese message.")
+    if spec.get("field") and not entity.has(spec["field"]):
+        errors["field"] = _("Choose one of the fields.")
+    if errors:
+        return _validation_form(entity, current_v, spec, errors, 422)
+    change(lambda s, m: studio_pack.put_validation(s, pack(), m, name, spec))
+    return redirect(url_for("studio_entities.entity", name=name) + f"#validation-{vname}")
+
+
+@bp.route("/<name>/validations/<validation>/remove", methods=["POST"])
+@login_required
+def remove_validation(name: str, validation: str):
+    _require()
+    meta, _problems = _meta()
+    _validation(_entity(meta, name), validation)
+    change(lambda s, m: studio_pack.remove_validation(s, pack(), name, validation))
+    return redirect(url_for("studio_entities.entity", name=name))
