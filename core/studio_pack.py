@@ -186,18 +186,22 @@ def put_entity(sources, pack: str, meta: Metadata | None, name: str, label: dict
 
 
 def put_field(sources, pack: str, meta: Metadata | None, entity: str, spec: dict,
-              after: str | None = None) -> list[PackSource]:
-    """Add a field or change one. `spec` holds the properties the editor sets; for a field of another
-    pack only those that differ are written (`change_fields`), and a type change drops the properties
-    the new type does not take (`unset`)."""
+              after: str | None = None, table: str | None = None) -> list[PackSource]:
+    """Add a field or change one (`table`: a column of that child table). `spec` holds the properties
+    the editor sets; for a field of another pack only those that differ are written (`change_fields`),
+    and a type change drops the properties the new type does not take (`unset`)."""
     path = f"entities/{entity}.yaml"
     doc = read(sources, pack, path) or {"overlay": entity}
     name = spec["name"]
-    current = _current(meta, entity, name)
+    dotted = f"{table}.{name}" if table else name
+    current = _current(meta, entity, dotted)
+    added_table = _added(doc, table) if table else None
     if defines(doc):
-        _put_spec(doc.setdefault("fields", []), spec, after)
-    elif any(f["name"] == name for f in doc.get("add_fields") or []):
-        _put_spec(doc["add_fields"], spec, after, keep_after=True)
+        _put_spec(_columns(doc.setdefault("fields", []), table), spec, after)
+    elif added_table is not None:                     # a table the studio added: its columns in place
+        _put_spec(added_table.setdefault("fields", []), spec, after)
+    elif _added(doc, dotted) is not None:
+        _put_spec(doc["add_fields"], spec, None, keep_after=True)
     elif current is not None:
         old = field_spec(current)
         change = {k: v for k, v in spec.items() if k != "name" and old.get(k) != v}
@@ -205,11 +209,30 @@ def put_field(sources, pack: str, meta: Metadata | None, entity: str, spec: dict
         if unset:
             change["unset"] = unset
         if change:
-            merged = doc.setdefault("change_fields", {}).setdefault(name, {})
+            merged = doc.setdefault("change_fields", {}).setdefault(dotted, {})
             merged.update(change)
     else:
+        if table:                                     # a new column goes after one of its table's
+            after = f"{table}.{after or meta.entity(entity).field(table).fields[-1].name}"
         doc.setdefault("add_fields", []).append({**spec, **({"after": after} if after else {})})
     return write(sources, pack, path, doc)
+
+
+def _columns(fields: list, table: str | None) -> list:
+    """The list a field goes in: the entity's fields, or the named child table's."""
+    if table is None:
+        return fields
+    return next(f for f in fields if f["name"] == table).setdefault("fields", [])
+
+
+def _added(doc: dict, dotted: str) -> dict | None:
+    """The overlay's `add_fields` entry of a field (`table.column`: added after one of that table's)."""
+    table, _dot, name = dotted.rpartition(".")
+    for f in doc.get("add_fields") or []:
+        where = (f.get("after") or "").rpartition(".")[0]
+        if f["name"] == name and where == table:
+            return f
+    return None
 
 
 def applies(prop: str, type_name: str) -> bool:
@@ -220,8 +243,9 @@ def applies(prop: str, type_name: str) -> bool:
 def _put_spec(fields: list, spec: dict, after: str | None, keep_after: bool = False) -> None:
     at = next((n for n, f in enumerate(fields) if f["name"] == spec["name"]), None)
     if at is not None:
-        old_after = fields[at].get("after")
-        fields[at] = {**spec, **({"after": old_after} if keep_after and old_after else {})}
+        old = fields[at]
+        kept = {k: old[k] for k in ("fields",) if k in old and k not in spec}     # a table keeps its columns
+        fields[at] = {**spec, **kept, **({"after": old["after"]} if keep_after and old.get("after") else {})}
         return
     if after and not keep_after:
         anchor = next((n for n, f in enumerate(fields) if f["name"] == after), None)
@@ -231,26 +255,32 @@ def _put_spec(fields: list, spec: dict, after: str | None, keep_after: bool = Fa
     fields.append({**spec, **({"after": after} if keep_after and after else {})})
 
 
-def _current(meta: Metadata | None, entity: str, name: str) -> Field | None:
-    if meta is None or entity not in meta.entities or not meta.entity(entity).has(name):
+def _current(meta: Metadata | None, entity: str, dotted: str) -> Field | None:
+    table, _dot, name = dotted.rpartition(".")
+    if meta is None or entity not in meta.entities or not meta.entity(entity).has(table or name):
         return None
-    return meta.entity(entity).field(name)
+    found = meta.entity(entity).field(table or name)
+    if not table:
+        return found
+    return next((c for c in found.fields if c.name == name), None)
 
 
-def remove_field(sources, pack: str, entity: str, name: str) -> list[PackSource]:
-    """Take a field out of the model (its data stays until `danbao purge`)."""
+def remove_field(sources, pack: str, entity: str, dotted: str) -> list[PackSource]:
+    """Take a field (or `table.column`) out of the model (its data stays until `danbao purge`)."""
     path = f"entities/{entity}.yaml"
     doc = read(sources, pack, path) or {"overlay": entity}
-    if defines(doc):
-        doc["fields"] = [f for f in doc["fields"] if f["name"] != name]
-    elif any(f["name"] == name for f in doc.get("add_fields") or []):
-        doc["add_fields"] = [f for f in doc["add_fields"] if f["name"] != name]
-        for key in ("change_fields",):
-            (doc.get(key) or {}).pop(name, None)
+    table, _dot, name = dotted.rpartition(".")
+    added_table = _added(doc, table) if table else None
+    if defines(doc) or added_table is not None:
+        columns = _columns(doc["fields"], table or None) if defines(doc) else added_table["fields"]
+        columns[:] = [f for f in columns if f["name"] != name]
+    elif _added(doc, dotted) is not None:
+        doc["add_fields"].remove(_added(doc, dotted))
+        (doc.get("change_fields") or {}).pop(dotted, None)
     else:
         removed = doc.setdefault("remove_fields", [])
-        if name not in removed:
-            removed.append(name)
+        if dotted not in removed:
+            removed.append(dotted)
     return write(sources, pack, path, _without_empty(doc))
 
 

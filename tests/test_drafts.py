@@ -208,3 +208,41 @@ def test_values_mapped_to_codes_are_converted_on_publishing_with_history(engine,
         entries = c.execute(select(history.c.record_id, history.c.action, history.c.actor, history.c.changes)
                             .where(history.c.action == "convert")).all()
     assert [tuple(e) for e in entries] == [(boat.id, "convert", "root", {"nickname": ["boat", "land"]})]
+
+
+def test_child_table_columns_are_added_changed_and_removed(engine, clock, mini):
+    def change(s, m):
+        s = studio_pack.put_field(s, PACK, m, "project", {"name": "note", "type": "text", "max_length": 50},
+                                  table="collateral")
+        ratio = studio_pack.field_spec(m.entity("project").field("collateral").child("ratio"))
+        s = studio_pack.put_field(s, PACK, m, "project", {**ratio, "max": 80}, table="collateral")
+        return studio_pack.remove_field(s, PACK, "project", "collateral.kind_label")
+    draft = edit(engine, clock, change)
+    overlay = yaml.safe_load(next(s for s in draft.sources if s.label == PACK).files["entities/project.yaml"])
+    assert overlay["add_fields"] == [{"name": "note", "type": "text", "max_length": 50, "after": "collateral.over_cap"}]
+    assert overlay["change_fields"] == {"collateral.ratio": {"max": 80}}
+    assert overlay["remove_fields"] == ["collateral.kind_label"]
+    table = compiled(draft).entity("project").field("collateral")
+    assert [c.name for c in table.fields][-1] == "note" and "kind_label" not in [c.name for c in table.fields]
+    assert table.child("ratio").max == 80
+    # the column added in the draft is changed and removed where it was written
+    draft = edit(engine, clock, lambda s, m: studio_pack.put_field(
+        s, PACK, m, "project", {"name": "note", "type": "long_text"}, table="collateral"))
+    assert compiled(draft).entity("project").field("collateral").child("note").type == "long_text"
+    draft = edit(engine, clock, lambda s, m: studio_pack.remove_field(s, PACK, "project", "collateral.note"))
+    overlay = yaml.safe_load(next(s for s in draft.sources if s.label == PACK).files["entities/project.yaml"])
+    assert "add_fields" not in overlay and "note" not in [c.name for c in compiled(draft).entity("project")
+                                                            .field("collateral").fields]
+
+
+def test_a_new_table_field_takes_its_columns_in_place(engine, clock, mini):
+    def change(s, m):
+        s = studio_pack.put_field(s, PACK, m, "customer", {"name": "visits", "type": "table", "fields": [
+            {"name": "visited_on", "type": "date"}]})
+        m2, _ = drafts.check(s)
+        s = studio_pack.put_field(s, PACK, m2, "customer", {"name": "who", "type": "text"}, table="visits")
+        return studio_pack.remove_field(s, PACK, "customer", "visits.visited_on")
+    draft = edit(engine, clock, change)
+    overlay = yaml.safe_load(next(s for s in draft.sources if s.label == PACK).files["entities/customer.yaml"])
+    assert overlay["add_fields"] == [{"name": "visits", "type": "table", "fields": [{"name": "who", "type": "text"}]}]
+    assert [c.name for c in compiled(draft).entity("customer").field("visits").fields] == ["who"]

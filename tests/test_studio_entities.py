@@ -203,3 +203,37 @@ def test_entity_validations_are_added_changed_and_removed_in_the_draft(engine, a
     assert problems == [] and base.name not in {v.name for v in meta.entity("project").validations}
     assert post(admin, f"{url}/nothing/remove", {}).status_code == 404
     assert {v.name for v in metastore.current(engine).meta.entity("project").validations} >= {base.name}
+
+
+def test_child_table_columns_and_new_tables_are_edited_in_the_draft(engine, admin):
+    page = text(admin.get("/studio/entities/enterprise_customer"))
+    assert 'id="field-shareholders__share"' in page and 'id="add-column-shareholders"' in page
+    form = text(admin.get("/studio/entities/enterprise_customer/fields/new?table=shareholders"))
+    assert 'name="table" value="shareholders"' in form and '<option value="table"' not in form
+    assert admin.get("/studio/entities/enterprise_customer/fields/new?table=nothing").status_code == 404
+    assert admin.get("/studio/entities/enterprise_customer/fields/shareholders.nothing").status_code == 404
+    url = "/studio/entities/enterprise_customer/fields"
+    resp = post(admin, url, {"table": "shareholders", "name": "share", "type": "text", "label_zh": "重复"})
+    assert resp.status_code == 422 and 'id="e-name"' in text(resp)                  # a column of that name
+    resp = post(admin, url, {"table": "shareholders", "name": "nationality", "type": "text", "label_zh": "国籍",
+                             "max_length": "30"})
+    assert resp.status_code == 302 and resp.location.endswith("#field-shareholders__nationality")
+    edit = text(admin.get("/studio/entities/enterprise_customer/fields/shareholders.share"))
+    assert 'name="original" value="share"' in edit and 'name="table" value="shareholders"' in edit
+    share = dict(re.findall(r'name="(label_zh|max)" id="f-\1" value="([^"]*)"', edit))
+    assert post(admin, url, {"table": "shareholders", "original": "share", "type": "percent",
+                             "label_zh": share["label_zh"], "max": "90"}).status_code == 302
+    resp = post(admin, url, {"name": "visits", "type": "table", "label_zh": "走访记录"})
+    assert resp.status_code == 422 and 'id="e-column_name"' in text(resp)           # its first column
+    assert post(admin, url, {"name": "visits", "type": "table", "label_zh": "走访记录", "column_name": "visited_on",
+                             "column_label_zh": "走访日期"}).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == []
+    holders = meta.entity("enterprise_customer").field("shareholders")
+    assert holders.child("nationality").max_length == 30 and holders.child("share").max == 90
+    assert [c.name for c in meta.entity("enterprise_customer").field("visits").fields] == ["visited_on"]
+    assert post(admin, "/studio/entities/enterprise_customer/fields/shareholders.nationality/remove",
+                {}).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == [] and "nationality" not in [c.name for c in meta.entity("enterprise_customer")
+                                                     .field("shareholders").fields]

@@ -105,7 +105,9 @@ def new_field(name: str):
     _require()
     meta, _problems = _meta()
     entity = _entity(meta, name)
-    return _field_form(meta, entity, None, {"type": request.args.get("type", "text")}, {})
+    table = request.args.get("table") or None
+    _scope(entity, table)
+    return _field_form(meta, entity, None, {"type": request.args.get("type", "text")}, {}, table)
 
 
 @bp.route("/<name>/fields/<field>")
@@ -114,17 +116,35 @@ def field(name: str, field: str):
     _require()
     meta, _problems = _meta()
     entity = _entity(meta, name)
-    if not entity.has(field):
+    table = field.rpartition(".")[0] or None
+    found = _lookup(entity, field)
+    return _field_form(meta, entity, found, studio_pack.field_spec(found), {}, table)
+
+
+def _scope(entity, table: str | None):
+    """The fields a field sits among: the entity's, or a child table's columns (404: no such table)."""
+    if table is None:
+        return entity.fields
+    if not entity.has(table) or not entity.field(table).is_table:
         abort(404)
-    return _field_form(meta, entity, entity.field(field), studio_pack.field_spec(entity.field(field)), {})
+    return entity.field(table).fields
 
 
-def _field_form(meta, entity, current_field, spec, errors, status=200):
+def _lookup(entity, dotted: str):
+    """The field `name` or `table.column` (404 when there is none)."""
+    table, _dot, name = dotted.rpartition(".")
+    found = next((f for f in _scope(entity, table or None) if f.name == name), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _field_form(meta, entity, current_field, spec, errors, table=None, status=200):
     if current_field is None:
-        types = NEW_TYPES
+        types = NEW_TYPES if table else [*NEW_TYPES, "table"]     # no tables inside tables
     else:
         types = [current_field.type, *studio_pack.COMPATIBLE_TYPES.get(current_field.type, ())]
-    options = {"after": [(f.name, f"{text_of(f.label)} ({f.name})") for f in entity.fields],
+    options = {"after": [(f.name, f"{text_of(f.label)} ({f.name})") for f in _scope(entity, table)],
                "codelists": [(n, f"{text_of(c.label)} ({n})") for n, c in sorted(meta.codelists.items())],
                "entities": [(n, f"{text_of(e.label)} ({n})") for n, e in sorted(meta.entities.items())],
                "results": [(r, _(TYPE_LABELS[r])) for r in sorted(COMPUTED_RESULTS)],
@@ -132,7 +152,7 @@ def _field_form(meta, entity, current_field, spec, errors, status=200):
     formulas = [("formula", _("Formula")), ("default_formula", _("Default (formula)")), ("visible_if", _("Visible if")),
                 ("required_if", _("Required if")), ("readonly_if", _("Read-only if"))]
     return render_template("studio/field.html", entity=entity, field=current_field, spec=spec, errors=errors,
-                           types=types, options=options, applies=studio_pack.applies, formulas=formulas,
+                           table=table, types=types, options=options, applies=studio_pack.applies, formulas=formulas,
                            functions=formula_functions()), status
 
 
@@ -147,18 +167,19 @@ def save_field(name: str):
     _require()
     meta, _problems = _meta()
     entity = _entity(meta, name)
+    table = request.form.get("table") or None
+    scope = _scope(entity, table)
     original = request.form.get("original") or None
-    if original and not entity.has(original):
-        abort(404)
-    old = entity.field(original) if original else None
-    spec, errors = _spec(request.form, entity, old)
+    old = _lookup(entity, f"{table}.{original}" if table else original) if original else None
+    spec, errors = _spec(request.form, {f.name for f in scope}, old, table)
     if request.form.get("refresh"):                  # the type changed: the form again, for that type
-        return _field_form(meta, entity, old, spec, {})
+        return _field_form(meta, entity, old, spec, {}, table)
     if errors:
-        return _field_form(meta, entity, old, spec, errors, 422)
+        return _field_form(meta, entity, old, spec, errors, table, 422)
     after = request.form.get("after") or None
-    change(lambda s, m: studio_pack.put_field(s, pack(), m, name, spec, after=after))
-    return redirect(url_for("studio_entities.entity", name=name) + f"#field-{spec['name']}")
+    change(lambda s, m: studio_pack.put_field(s, pack(), m, name, spec, after=after, table=table))
+    anchor = f"{table}__{spec['name']}" if table else spec["name"]
+    return redirect(url_for("studio_entities.entity", name=name) + f"#field-{anchor}")
 
 
 @bp.route("/<name>/fields/<field>/remove", methods=["POST"])
@@ -166,8 +187,7 @@ def save_field(name: str):
 def remove_field(name: str, field: str):
     _require()
     meta, _problems = _meta()
-    if not _entity(meta, name).has(field):
-        abort(404)
+    _lookup(_entity(meta, name), field)
     change(lambda s, m: studio_pack.remove_field(s, pack(), name, field))
     return redirect(url_for("studio_entities.entity", name=name))
 
@@ -177,19 +197,21 @@ def _label(form, key: str) -> dict:
     return {"zh": zh, **({"en": en} if en else {})}
 
 
-def _spec(form, entity, old) -> tuple[dict, dict]:
-    """The field's properties from the form, on top of those the form does not show (kept)."""
+def _spec(form, taken: set[str], old, table: str | None) -> tuple[dict, dict]:
+    """The field's properties from the form, on top of those the form does not show (kept); `taken`:
+    the names of the fields it sits among."""
     errors: dict[str, str] = {}
     spec = studio_pack.field_spec(old) if old else {}
     name = old.name if old else form.get("name", "").strip()
     type_name = form.get("type", "")
-    allowed = [old.type, *studio_pack.COMPATIBLE_TYPES.get(old.type, ())] if old else NEW_TYPES
+    allowed = ([old.type, *studio_pack.COMPATIBLE_TYPES.get(old.type, ())] if old
+               else NEW_TYPES if table else [*NEW_TYPES, "table"])
     if not old:
         if not NAME.match(name) or len(name) > 63:
             errors["name"] = _("A name is lower-case letters, digits and _, starting with a letter.")
         elif name in RESERVED_FIELDS:
             errors["name"] = _("This name is reserved by the system.")
-        elif entity.has(name):
+        elif name in taken:
             errors["name"] = _("A field of this name exists.")
     if type_name not in allowed:
         errors["type"] = _("Choose one of the types offered.")
@@ -230,6 +252,13 @@ def _spec(form, entity, old) -> tuple[dict, dict]:
         errors["entity"] = _("Choose the entity the field links to.")
     if type_name == "computed" and not spec.get("formula"):
         errors["formula"] = _("Give the formula.")
+    if type_name == "table" and not old:             # a child table starts with its first column
+        column, column_zh = form.get("column_name", "").strip(), form.get("column_label_zh", "").strip()
+        if not NAME.match(column) or len(column) > 63 or column in RESERVED_FIELDS:
+            errors["column_name"] = _("A name is lower-case letters, digits and _, starting with a letter.")
+        if not column_zh:
+            errors["column_label_zh"] = _("Give the Chinese label.")
+        spec["fields"] = [{"name": column, "type": "text", "label": {"zh": column_zh}}]
     spec = {k: v for k, v in spec.items() if k in ("name", "type") or studio_pack.applies(k, type_name)}
     return spec, errors
 
