@@ -70,7 +70,7 @@ def score(card: Scorecard, customer_values: Mapping[str, Any], statements: Seque
     option value (or number)."""
     answers = dict(answers or {})
     problems: list[str] = []
-    latest, previous = _latest(card, statements or (), today, functions, problems)
+    latest, previous = statement_rows(card, statements or (), today, functions, problems)
     env = {**customer_values, "latest": latest, "previous": previous}
     results = tuple(_indicator(ind, env, answers, today, functions, card.statements is not None and latest is None)
                     for ind in card.indicators)
@@ -91,7 +91,7 @@ def score(card: Scorecard, customer_values: Mapping[str, Any], statements: Seque
                   tuple(r.name for r in vetoes), grade, tuple(problems))
 
 
-def _latest(card: Scorecard, rows, today, functions, problems) -> tuple[Mapping | None, Mapping | None]:
+def statement_rows(card: Scorecard, rows, today, functions, problems) -> tuple[Mapping | None, Mapping | None]:
     """The qualifying rows with the greatest and second greatest `order_by` (ties: the later row)."""
     st = card.statements
     if st is None:

@@ -111,6 +111,10 @@ def field_spec(field: Field) -> dict:
         if f.name == "formula" and field.is_rollup:
             continue
         out[f.name] = _plain(value)
+    if field.rollup is not None:               # as written: `from`, `link`, `aggregate` …
+        r = field.rollup
+        out.update({k: v for k, v in (("from", r.source), ("link", r.link), ("aggregate", r.aggregate),
+                                      ("field", r.field), ("where", r.where), ("order_by", r.order_by)) if v})
     return out
 
 
@@ -205,7 +209,8 @@ def put_field(sources, pack: str, meta: Metadata | None, entity: str, spec: dict
     elif current is not None:
         old = field_spec(current)
         change = {k: v for k, v in spec.items() if k != "name" and old.get(k) != v}
-        unset = [k for k in old if k not in SKIP and k not in spec and not applies(k, spec["type"])]
+        unset = [k for k in old if k not in SKIP and k not in spec and not applies(k, spec["type"])
+                 and spec["type"] != old["type"]]           # (the same type: what compiling filled in)
         if unset:
             change["unset"] = unset
         if change:

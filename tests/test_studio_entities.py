@@ -4,11 +4,13 @@ compatible type changes are offered; a removed field still used by a formula blo
 publishing and restoring are versions noted with who did them. (SQLite and PostgreSQL)"""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
 from core import drafts, metastore
+from core.studio_pack import read
 
 from .test_records import text, token_of
 from .test_studio import admin, client_for, installed  # noqa: F401  (fixtures)
@@ -237,3 +239,26 @@ def test_child_table_columns_and_new_tables_are_edited_in_the_draft(engine, admi
     meta, problems = drafts.check(drafts.current(engine).sources)
     assert problems == [] and "nationality" not in [c.name for c in meta.entity("enterprise_customer")
                                                      .field("shareholders").fields]
+
+
+def test_a_rollup_field_is_created_and_an_existing_one_round_trips(engine, admin):
+    url = "/studio/entities/project/fields"
+    page = text(admin.get("/studio/entities/project/fields/repaid"))
+    assert 'value="principal"' in page and 'id="f-from"' in page and "status == &#34;confirmed&#34;" in page
+    resp = post(admin, url, {"name": "visits", "type": "rollup", "label_zh": "走访次数", "aggregate": "sum"})
+    assert resp.status_code == 422 and 'id="e-from"' in text(resp) and 'id="e-rollup_field"' in text(resp)
+    assert post(admin, url, {"name": "visits", "type": "rollup", "label_zh": "走访次数", "from": "followup",
+                             "link": "project", "aggregate": "count", "result": "integer"}).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources)
+    assert problems == []
+    visits = meta.entity("project").field("visits")
+    assert (visits.rollup.source, visits.rollup.link, visits.rollup.aggregate) == ("followup", "project", "count")
+    # an existing rollup saved as its form shows it writes nothing
+    data = {k: html.unescape(v) for k, v in re.findall(
+        r'name="(label_zh|label_en|help_zh|help_en|link|rollup_field)" id="f-\1" value="([^"]*)"', page)}
+    assert data["label_zh"] == "已还本金" and data["link"] == "project" and data["rollup_field"] == "principal"
+    data["from"], data["aggregate"] = "repayment", "sum"
+    assert post(admin, url, {"original": "repaid", "type": "rollup", **data,
+                             "where": 'status == "confirmed"'}).status_code == 302
+    overlay = read(drafts.current(engine).sources, "company", "entities/project.yaml")
+    assert "repaid" not in (overlay.get("change_fields") or {})

@@ -220,3 +220,24 @@ def test_rows_are_added_and_removed(engine, admin):
                                                                      "indicator-form"), "add": "bands"}))
     n = len(meta.kinds["scorecards"]["enterprise_standard"].indicator("roe").bands)     # and a blank one
     assert f'id="bands-{n + 1}"' in page and f'id="bands-{n + 2}"' not in page
+
+
+def test_an_indicator_formula_is_checked_as_typed_and_tried_on_a_customer(engine, clock, admin, installed):  # noqa: F811
+    page = text(admin.get("/studio/scorecards/enterprise_standard/indicators/debt_ratio"))
+    assert 'hx-post="/studio/scorecards/enterprise_standard/formula"' in page and 'id="f-record"' in page
+    url = "/studio/scorecards/enterprise_standard/formula"
+    bad = text(post(admin, url, {"formula": "latest.total_liabilitys / 2"}))
+    assert "total_liabilitys" in bad and 'class="error"' in bad
+    assert "✓" in text(post(admin, url, {"formula": "ROUND(latest.total_liabilities / latest.total_assets * 100, 2)"}))
+    store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
+    values = sampledata.enterprise(random.Random(11), clock.today())
+    values.pop("legal_rep_id_number", None)
+    values["financial_statements"] = [
+        {"period": "2024-12-31", "period_type": "year", "total_assets": "1000", "total_liabilities": "600"},
+        {"period": "2025-12-31", "period_type": "year", "total_assets": "1000", "total_liabilities": "450"},
+        {"period": "2026-06-30", "period_type": "half_year", "total_assets": "1000", "total_liabilities": "700"}]
+    customer = store.create("enterprise_customer", values)
+    tried = text(post(admin, url, {"formula": "ROUND(latest.total_liabilities / latest.total_assets * 100, 2)",
+                                   "record": str(customer.id)}))
+    assert "45" in tried and "60" not in tried and "70" not in tried          # the latest annual statement
+    assert "99999" in text(post(admin, url, {"formula": "employees", "record": "99999"}))

@@ -229,6 +229,22 @@ def test_conditions_are_checked_as_typed(admin):
     assert 'class="ok"' in text(resp)
 
 
+def test_a_condition_is_tried_on_a_record_as_if_the_administrator_acted(engine, clock, admin, installed):  # noqa: F811
+    page = text(admin.get("/studio/workflows/guarantee/steps/application"))
+    assert 'hx-include="#f-record"' in page and 'id="f-record"' in page
+    store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
+    company = store.create("enterprise_customer", sampledata.enterprise(random.Random(3), clock.today())).id
+    bank = store.create("bank", {"name": "中国工商银行", "branch": "杭州西湖支行", "status": "active"}).id
+    rid = store.create("project", {"enterprise": company, "bank": bank, "term_months": 12, "amount": 2000000}).id
+    token = token_of(text(admin.get("/studio")))
+    data = {"csrf_token": token, "which": "t0_when", "record": str(rid)}
+    tried = text(admin.post("/studio/workflows/guarantee/formula", headers=HX,
+                            data={**data, "t0_when": "amount > 1000000 and initiator == \"root\""}))
+    assert "True" in tried or "是" in tried
+    tried = text(admin.post("/studio/workflows/guarantee/formula", headers=HX, data={**data, "t0_when": "amount / 4"}))
+    assert "500000" in tried
+
+
 def test_the_label_and_start_step_are_set_and_a_step_that_is_not_one_is_refused(engine, admin):
     new_workflow(admin)
     add_step(admin, "intake", kind="task")

@@ -117,10 +117,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import messages as messages_screen  # 消息中心 (docs/ui.md "Messages")
     app.register_blueprint(messages_screen.bp)
     from . import (studio_access, studio_codelists, studio_draft, studio_entities, studio_formula,  # the studio
-                   studio_forms, studio_menus, studio_products, studio_rules, studio_scorecards,   # (docs/studio.md)
-                   studio_workflows)
+                   studio_forms, studio_menus, studio_products, studio_rules, studio_scorecard_formula,
+                   studio_scorecards, studio_workflows)                                          # (docs/studio.md)
     for module in (studio_draft, studio_entities, studio_codelists, studio_formula, studio_forms, studio_products,
-                   studio_workflows, studio_scorecards, studio_rules, studio_menus, studio_access):
+                   studio_workflows, studio_scorecards, studio_scorecard_formula, studio_rules, studio_menus,
+                   studio_access):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["unread_messages"] = messages_screen.unread_count
     # the navigation's workflow counts (once per page) and whether a record page has a workflow panel

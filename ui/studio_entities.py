@@ -34,11 +34,13 @@ from .studio_draft import change, current, pack, problems_for, state
 
 bp = Blueprint("studio_entities", __name__, url_prefix="/studio/entities")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-NEW_TYPES = [t for t in BUILTIN_STORAGE if t not in ("table", "rollup")]   # those need more than one form
+NEW_TYPES = [t for t in BUILTIN_STORAGE if t != "table"]     # a table needs its first column: top level only
 FLAGS = ("required", "readonly", "hidden", "unique", "indexed")
-FORMULAS = ("visible_if", "required_if", "readonly_if", "default_formula", "formula")
+FORMULAS = ("visible_if", "required_if", "readonly_if", "default_formula", "formula", "where")
 NUMBERS = {"max_length": int, "min_length": int, "precision": int, "min": Decimal, "max": Decimal}
-REFERENCES = ("codelist", "entity", "result")            # chosen from a list
+REFERENCES = ("codelist", "entity", "result", "from", "link", "aggregate", "order_by")   # chosen or named
+ROLLUP_FIELD = "rollup_field"          # the form's name for a rollup's `field` (the aggregated one)
+AGGREGATES = ("sum", "count", "min", "max", "avg", "latest")
 TYPE_LABELS = {"text": N_("Text"), "long_text": N_("Long text"), "integer": N_("Integer"), "decimal": N_("Decimal"),
                "money": N_("Money"), "percent": N_("Percent"), "date": N_("Date"), "datetime": N_("Date and time"),
                "boolean": N_("Yes/no"), "choice": N_("Choice"), "multichoice": N_("Multiple choice"),
@@ -148,9 +150,12 @@ def _field_form(meta, entity, current_field, spec, errors, table=None, status=20
                "codelists": [(n, f"{text_of(c.label)} ({n})") for n, c in sorted(meta.codelists.items())],
                "entities": [(n, f"{text_of(e.label)} ({n})") for n, e in sorted(meta.entities.items())],
                "results": [(r, _(TYPE_LABELS[r])) for r in sorted(COMPUTED_RESULTS)],
-               "types": [(t, type_label(t)) for t in types]}
+               "types": [(t, type_label(t)) for t in types],
+               "aggregates": [(a, a) for a in AGGREGATES]}
     formulas = [("formula", _("Formula")), ("default_formula", _("Default (formula)")), ("visible_if", _("Visible if")),
                 ("required_if", _("Required if")), ("readonly_if", _("Read-only if"))]
+    if (spec.get("type") or "") == "rollup":
+        formulas.append(("where", _("Only the records where (a formula on them)")))
     return render_template("studio/field.html", entity=entity, field=current_field, spec=spec, errors=errors,
                            table=table, types=types, options=options, applies=studio_pack.applies, formulas=formulas,
                            functions=formula_functions()), status
@@ -252,6 +257,8 @@ def _spec(form, taken: set[str], old, table: str | None) -> tuple[dict, dict]:
         errors["entity"] = _("Choose the entity the field links to.")
     if type_name == "computed" and not spec.get("formula"):
         errors["formula"] = _("Give the formula.")
+    if type_name == "rollup":
+        _rollup(form, spec, errors)
     if type_name == "table" and not old:             # a child table starts with its first column
         column, column_zh = form.get("column_name", "").strip(), form.get("column_label_zh", "").strip()
         if not NAME.match(column) or len(column) > 63 or column in RESERVED_FIELDS:
@@ -336,3 +343,19 @@ def remove_validation(name: str, validation: str):
     _validation(_entity(meta, name), validation)
     change(lambda s, m: studio_pack.remove_validation(s, pack(), name, validation))
     return redirect(url_for("studio_entities.entity", name=name))
+
+
+def _rollup(form, spec: dict, errors: dict) -> None:
+    """A rollup's `field` comes from its own input (`field` would clash); what it needs is asked for.
+    Whether the entities and fields exist is the draft's check (it names them)."""
+    if form.get(ROLLUP_FIELD, "").strip():
+        spec["field"] = form[ROLLUP_FIELD].strip()
+    else:
+        spec.pop("field", None)
+    for key in ("from", "link"):
+        if not spec.get(key):
+            errors[key] = _("Required for a rollup.")
+    if spec.get("aggregate") not in AGGREGATES:
+        errors["aggregate"] = _("Choose how the records are aggregated.")
+    elif spec["aggregate"] != "count" and not spec.get("field"):
+        errors[ROLLUP_FIELD] = _("Name the field aggregated.")

@@ -49,16 +49,18 @@ def check(name: str):
     result = error = None
     record = request.form.get("record", type=int)
     if text and not problems and record:
-        result, error = _evaluate(entity, text, record)
+        result, error = evaluate(entity, text, record)
     return render_template("studio/_formula_check.html", text=text, problems=problems, record=record,
                            result=result, error=error)
 
 
-def _evaluate(entity, text: str, record_id: int):
-    """The formula over an existing record's values (as installed: a draft's new fields are blank)."""
+def evaluate(entity, text: str, record_id: int, extra: dict | None = None):
+    """(value, error) of the formula over an existing record's values (as installed: a draft's new
+    fields are blank); `extra`: names the formula sees besides the fields (a workflow's `initiator`)."""
     store = context.store()
     try:
         values = dict(store.get(entity.name, record_id).values) if entity.name in store.meta.entities else {}
+        values.update(extra or {})
     except (NotFound, PermissionDenied):
         return None, _("There is no record %(id)s.", id=record_id)
     errors: dict = {}

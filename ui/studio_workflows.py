@@ -23,7 +23,7 @@ import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from core import metastore
 from core import studio_workflows as flows
@@ -36,7 +36,7 @@ from .i18n import N_, text_of
 from .studio import _require
 from .studio_draft import change, compiled, current, pack
 from .studio_entities import formula_functions
-from .studio_formula import names as formula_names
+from .studio_formula import evaluate, names as formula_names
 
 bp = Blueprint("studio_workflows", __name__, url_prefix="/studio/workflows")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -309,8 +309,14 @@ def check(name: str):
     which = request.form.get("which", "")
     text = request.form.get(which, "").strip() if re.fullmatch(r"t\d+_when", which) else ""
     problems = _formula_problems(doc, text) if text else []
-    return render_template("studio/_formula_check.html", text=text, problems=problems, record=None,
-                           result=None, error=None)
+    record = request.form.get("record", type=int)
+    result = error = None
+    meta = _meta()[1]
+    if text and not problems and record and doc["entity"] in meta.entities:     # tried as if you acted
+        me = {"initiator": current_user.username, "actor": current_user.username}
+        result, error = evaluate(meta.entity(doc["entity"]), text, record, me)
+    return render_template("studio/_formula_check.html", text=text, problems=problems, record=record,
+                           result=result, error=error)
 
 
 def _formula_problems(doc: dict, text: str) -> list[str]:
