@@ -262,3 +262,10 @@ def test_a_rollup_field_is_created_and_an_existing_one_round_trips(engine, admin
                              "where": 'status == "confirmed"'}).status_code == 302
     overlay = read(drafts.current(engine).sources, "company", "entities/project.yaml")
     assert "repaid" not in (overlay.get("change_fields") or {})
+
+
+def test_a_rollups_condition_is_checked_on_the_records_it_aggregates_and_validations_are_tried(admin):
+    page = text(admin.get("/studio/entities/project/fields/repaid"))
+    assert 'hx-post="/studio/entities/repayment/formula"' in page                  # `where`: on repayments
+    page = text(admin.get("/studio/entities/project/validations/new"))
+    assert 'id="f-record"' in page and 'hx-include="#f-record"' in page and 'id="formula-help"' in page

@@ -127,3 +127,8 @@ def test_the_condition_is_checked_as_typed_against_the_rules_entity(admin):
     resp = post(admin, "/studio/entities/project/formula", {"which": "condition", "condition": "amout > 1"})
     assert "amount" in text(resp) and 'class="error"' in text(resp)
     assert 'hx-post=' not in text(admin.get("/studio/rules/new")).split('id="f-condition"')[1].split(">")[0]
+
+
+def test_the_key_is_checked_too_and_the_fields_and_functions_are_listed(admin):
+    page = text(admin.get("/studio/rules/overdue"))
+    assert 'id="check-key"' in page and 'id="formula-help"' in page and "<code>ROUND</code>" in page

@@ -241,3 +241,15 @@ def test_an_indicator_formula_is_checked_as_typed_and_tried_on_a_customer(engine
                                    "record": str(customer.id)}))
     assert "45" in tried and "60" not in tried and "70" not in tried          # the latest annual statement
     assert "99999" in text(post(admin, url, {"formula": "employees", "record": "99999"}))
+
+
+def test_caps_vetoes_and_the_statements_filter_are_checked_as_typed_with_their_own_names(admin):
+    page = text(admin.get("/studio/scorecards/enterprise_standard"))
+    assert 'id="check-where"' in page and 'id="check-caps-0-when"' in page
+    url = "/studio/scorecards/enterprise_standard/formula"
+    ok = text(post(admin, url, {"which": "caps-0-when", "scope": "rules", "caps-0-when": "total < 60 and points.debt_ratio < 50"}))
+    assert "✓" in ok
+    bad = text(post(admin, url, {"which": "caps-0-when", "scope": "rules", "caps-0-when": "employees > 3"}))
+    assert "employees" in bad and 'class="error"' in bad                       # a cap sees the indicators only
+    assert "✓" in text(post(admin, url, {"which": "where", "scope": "rows", "where": 'period_type == "year"'}))
+    assert 'class="error"' in text(post(admin, url, {"which": "where", "scope": "rows", "where": "latest.revenue > 0"}))

@@ -157,7 +157,7 @@ def _field_form(meta, entity, current_field, spec, errors, table=None, status=20
     if (spec.get("type") or "") == "rollup":
         formulas.append(("where", _("Only the records where (a formula on them)")))
     return render_template("studio/field.html", entity=entity, field=current_field, spec=spec, errors=errors,
-                           table=table, types=types, options=options, applies=studio_pack.applies, formulas=formulas,
+                           table=table, types=types, entity_names=set(meta.entities), options=options, applies=studio_pack.applies, formulas=formulas,
                            functions=formula_functions()), status
 
 
@@ -301,7 +301,8 @@ def _validation(entity, name: str):
 
 def _validation_form(entity, current_v, spec, errors, status=200):
     return render_template("studio/validation.html", entity=entity, validation=current_v, spec=spec, errors=errors,
-                           fields=[(f.name, f"{text_of(f.label)} ({f.name})") for f in entity.fields]), status
+                           fields=[(f.name, f"{text_of(f.label)} ({f.name})") for f in entity.fields],
+                           functions=formula_functions()), status
 
 
 @bp.route("/<name>/validations", methods=["POST"])

@@ -87,7 +87,8 @@ def _form(meta, current_rule, spec, errors, status=200, typed=None, add=None):
         "studio/rule.html", rule=current_rule, spec=spec, errors=errors, problems=problems,
         own=current_rule is None or current_rule.pack == pack(),
         entities=[(n, f"{text_of(e.label)} ({n})") for n, e in sorted(meta.entities.items())],
-        entity_names=set(meta.entities), levels=[(v, _(LEVEL_LABELS[v])) for v in LEVELS], kinds=[(k, _(t)) for k, t in RECIPIENT_KINDS.items()],
+        entity_names=set(meta.entities), functions=formula_functions(),
+        fields=meta.entity(spec["entity"]).fields if spec.get("entity") in meta.entities else (), levels=[(v, _(LEVEL_LABELS[v])) for v in LEVELS], kinds=[(k, _(t)) for k, t in RECIPIENT_KINDS.items()],
         steps=steps, recipients={key: with_blank(items, add == key) for key, items in rows_of.items()}), status
 
 

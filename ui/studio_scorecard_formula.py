@@ -1,10 +1,14 @@
 """The studio's check of a scorecard indicator's formula, as it is typed (docs/studio.md "Scorecards").
 
-    POST /studio/scorecards/<c>/formula    `formula`; with `record`, also its value for that customer
+    POST /studio/scorecards/<c>/formula    `which` names the input (default `formula`); `scope`:
+                                           indicator (default), rules (a cap or veto), rows (the
+                                           statements' filter); with `record`, an indicator's value
+                                           for that customer
 
-The names are those the pack loader gives an indicator (the customer's fields, `latest.` and
-`previous.` rows of the statements table); the value is worked out as scoring works it out, over
-the customer as installed (fields new in the draft are blank there).
+The names are those the pack loader gives each: an indicator the customer's fields and `latest.` /
+`previous.` statement rows; a cap or veto the indicators, `points.x` and `total`; the statements'
+filter the table's columns. An indicator's value is worked out as scoring works it out, over the
+customer as installed (fields new in the draft are blank there).
 """
 from __future__ import annotations
 
@@ -33,15 +37,28 @@ def check(name: str):
     _require()
     meta, _problems = _meta()
     card = _card(meta, name)
-    text = request.form.get("formula", "").strip()
-    allowed = _formula_names(meta, card.entity, card.source.get("statements"))
+    text = request.form.get(request.form.get("which", "formula"), "").strip()
+    scope = request.form.get("scope", "indicator")
+    allowed = _names(meta, card, scope)
     problems = formula_problems(text, allowed, formula_functions(), set(meta.codelists)) if text else []
     record = request.form.get("record", type=int)
     result = error = None
-    if text and not problems and record:
+    if text and not problems and record and scope == "indicator":
         result, error = _value(card, text, record)
     return render_template("studio/_formula_check.html", text=text, problems=problems, record=record,
                            result=result, error=error)
+
+
+def _names(meta, card, scope: str) -> dict:
+    if scope == "rules":
+        return {i.name: None for i in card.indicators} | {"points": {i.name for i in card.indicators}, "total": None}
+    if scope == "rows":
+        entity = meta.entities.get(card.entity)
+        table = card.statements.table if card.statements else None
+        if entity is None or not table or not entity.has(table):
+            return {}
+        return {c.name: None for c in entity.field(table).fields}
+    return _formula_names(meta, card.entity, card.source.get("statements"))
 
 
 def _value(card, text: str, record: int):
