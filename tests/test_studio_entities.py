@@ -269,3 +269,12 @@ def test_a_rollups_condition_is_checked_on_the_records_it_aggregates_and_validat
     assert 'hx-post="/studio/entities/repayment/formula"' in page                  # `where`: on repayments
     page = text(admin.get("/studio/entities/project/validations/new"))
     assert 'id="f-record"' in page and 'hx-include="#f-record"' in page and 'id="formula-help"' in page
+
+
+def test_a_new_field_may_take_a_plugins_field_type(engine, admin):
+    form = text(admin.get("/studio/entities/bank/fields/new"))
+    assert '<option value="bank_account"' in form and '<option value="table"' in form
+    assert post(admin, "/studio/entities/bank/fields", {"name": "settlement", "type": "bank_account",
+                                                        "label_zh": "结算账户"}).status_code == 302
+    meta, problems = drafts.check(drafts.current(engine).sources, field_types={"bank_account": "text"})
+    assert problems == [] and meta.entity("bank").field("settlement").type == "bank_account"

@@ -35,6 +35,7 @@ from .studio_draft import change, current, pack, problems_for, state
 bp = Blueprint("studio_entities", __name__, url_prefix="/studio/entities")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 NEW_TYPES = [t for t in BUILTIN_STORAGE if t != "table"]     # a table needs its first column: top level only
+
 FLAGS = ("required", "readonly", "hidden", "unique", "indexed")
 FORMULAS = ("visible_if", "required_if", "readonly_if", "default_formula", "formula", "where")
 NUMBERS = {"max_length": int, "min_length": int, "precision": int, "min": Decimal, "max": Decimal}
@@ -143,7 +144,7 @@ def _lookup(entity, dotted: str):
 
 def _field_form(meta, entity, current_field, spec, errors, table=None, status=200):
     if current_field is None:
-        types = NEW_TYPES if table else [*NEW_TYPES, "table"]     # no tables inside tables
+        types = new_types(table)                                  # no tables inside tables
     else:
         types = [current_field.type, *studio_pack.COMPATIBLE_TYPES.get(current_field.type, ())]
     options = {"after": [(f.name, f"{text_of(f.label)} ({f.name})") for f in _scope(entity, table)],
@@ -210,7 +211,7 @@ def _spec(form, taken: set[str], old, table: str | None) -> tuple[dict, dict]:
     name = old.name if old else form.get("name", "").strip()
     type_name = form.get("type", "")
     allowed = ([old.type, *studio_pack.COMPATIBLE_TYPES.get(old.type, ())] if old
-               else NEW_TYPES if table else [*NEW_TYPES, "table"])
+               else new_types(table))
     if not old:
         if not NAME.match(name) or len(name) > 63:
             errors["name"] = _("A name is lower-case letters, digits and _, starting with a letter.")
@@ -269,6 +270,10 @@ def _spec(form, taken: set[str], old, table: str | None) -> tuple[dict, dict]:
     spec = {k: v for k, v in spec.items() if k in ("name", "type") or studio_pack.applies(k, type_name)}
     return spec, errors
 
+
+def new_types(table: str | None) -> list[str]:
+    """The types a new field may take: the built-in ones, the plugins', and a child table at top level."""
+    return [*NEW_TYPES, *sorted(context.types().storage), *([] if table else ["table"])]
 
 def type_label(type_name: str) -> str:
     return _(TYPE_LABELS[type_name]) if type_name in TYPE_LABELS else type_name
