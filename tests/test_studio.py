@@ -171,3 +171,14 @@ def test_only_the_company_overlay_can_be_exported(engine, admin, installed):
     (only,) = from_zip(resp.get_data())
     assert metastore.pack_name(only) == "acme" and set(only.files) == {"pack.yaml", "entities/enterprise_customer.yaml"}
     assert admin.get(f"/studio/versions/{version}.zip?pack=nothing").status_code == 404
+
+
+def test_an_import_preview_shows_the_impact_on_records(engine, clock, installed, admin):
+    from core.store import Store
+    store = Store(engine, installed.meta, clock=clock, meta_version=installed.version)
+    store.create("bank", {"name": "工商银行", "branch": "西湖支行", "credit_line": "1", "credit_line_end": "2027-12-31"})
+    archive = zipped({"acme/pack.yaml": ACME["acme/pack.yaml"],
+                      "acme/entities/bank.yaml": "overlay: bank\nremove_fields: [branch]\n"})
+    page = text(post_archive(admin, archive))
+    assert 'id="impact-removed-bank-branch"' in page
+    assert re.search(r'id="impact-removed-bank-branch">[^<]*\b1\b', page)      # the one record holding a value
